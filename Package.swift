@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        // The host as a library: custom plugin packages depend on this and start
+        // the command line with their own plugin types registered.
+        .library(name: "Sluice", targets: ["SluiceCore", "SluiceCLI", "StandardPlugins"]),
+        .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
+                       providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SluiceCore",
+                dependencies: ["CPCRE2", "CZlib", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/SluiceCore"),
+        .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
+        .target(name: "SluiceCLI",
+                dependencies: ["SluiceCore", "StandardPlugins",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "Sources/SluiceCLI"),
+        // Test support for Sluice's own tests and for custom plugin packages.
+        .target(name: "SluiceTesting", dependencies: ["SluiceCore"], path: "Sources/SluiceTesting"),
+        .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], path: "Sources/sluice"),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests"),
+        .testTarget(name: "StandardTests", dependencies: ["SluiceCore", "StandardPlugins", "SluiceTesting"],
+                    path: "Tests/StandardTests"),
+        .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,312 @@
+import SluiceCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file input's read loop: discovery, reading, framing, acknowledgement tracking,
+/// sincedb persistence and read-mode completion.
+final class FileReader {
+    let options: FileInput.Options
+    let codec: (any Codec)?
+    let logger: Logger
+    let sink: EventSink
+    var sincedb: SinceDB?
+    var watched: [FileIdentity: Watched] = [:]
+    /// Read mode: files already completed (so a `log` action does not read them again).
+    var completed: Set<FileIdentity> = []
+    var lastSincedbWrite = 0.0
+    var firstDiscovery = true
+    var template: Event
+    let pathRef: FieldReference
+    let hostRef: FieldReference
+
+    final class Watched {
+        let path: String
+        let id: FileIdentity
+        var fd: Int32 = -1
+        var position: UInt64
+        var carry: [UInt8] = []
+        var readDone = false
+        var lastChange: Double
+        let acks: Mutex<AckTracker>
+        init(path: String, id: FileIdentity, position: UInt64, now: Double) {
+            self.path = path
+            self.id = id
+            self.position = position
+            lastChange = now
+            acks = Mutex(AckTracker(start: position))
+        }
+        /// Position the sincedb may record: acknowledged and contiguous.
+        var committed: UInt64 { acks.withLock { $0.committed } }
+    }
+
+    init(options: FileInput.Options, codec: (any Codec)?, logger: Logger, sink: EventSink) {
+        self.options = options
+        self.codec = codec
+        self.logger = logger
+        self.sink = sink
+        sincedb = options.sincedbPath.map { SinceDB(path: $0) }
+        // Field names follow Logstash's file input (legacy or ECS).
+        pathRef = (try? FieldReference(parsing: options.ecs ? "[log][file][path]" : "path")) ?? FieldReference(path: ["path"])
+        hostRef = (try? FieldReference(parsing: options.ecs ? "[host][name]" : "host")) ?? FieldReference(path: ["host"])
+        template = Event()
+        template.set(hostRef, .string(Host.name))
+    }
+
+    static func now() -> Double { Double(Timestamp.now().nanoseconds) / 1e9 }
+
+    func run() async throws {
+        defer {
+            for w in watched.values where w.fd >= 0 { close(w.fd) }
+            saveSincedb(force: true)
+        }
+        var round = 0
+        while !Task.isCancelled {
+            if round % options.discoverEvery == 0 { discover() }
+            round += 1
+            var progressed = false
+            for w in ordered() {
+                if try await readAvailable(w) { progressed = true }
+            }
+            if options.readMode {
+                completeFinishedFiles()
+                if options.exitAfterRead && watched.isEmpty && !firstDiscovery {
+                    return
+                }
+            } else {
+                closeIdleFiles()
+            }
+            saveSincedb(force: false)
+            if !progressed {
+                // Waiting only for acknowledgements: check back soon rather than a full stat interval.
+                let waitingForAcks = watched.values.contains { $0.readDone }
+                let delay = waitingForAcks ? min(0.01, options.statInterval) : options.statInterval
+                try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            }
+        }
+    }
+
+    // MARK: discovery
+
+    func discover() {
+        let now = FileReader.now()
+        var seen: Set<FileIdentity> = []
+        for pattern in options.patterns {
+            for path in Glob.expand(pattern) {
+                let base = path.split(separator: "/").last.map(String.init) ?? path
+                if options.exclude.contains(where: { fnmatch($0, base, 0) == 0 }) { continue }
+                var st = stat()
+                guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                let id = FileIdentity(st)
+                seen.insert(id)
+                if watched[id] != nil || completed.contains(id) { continue }
+                if let older = options.ignoreOlder, now - Double(st.st_mtim.tv_sec) > older { continue }
+                let size = UInt64(st.st_size)
+                var start: UInt64
+                if let known = sincedb?.entries[id] {
+                    start = known.position
+                    if options.readMode && start >= size && size > 0 { completed.insert(id); continue }
+                    if start > size { start = 0 }  // truncated while we were away
+                } else if !options.readMode && options.startAtEnd && firstDiscovery {
+                    start = size
+                } else {
+                    start = 0
+                }
+                watched[id] = Watched(path: path, id: id, position: start, now: now)
+            }
+        }
+        firstDiscovery = false
+    }
+
+    func ordered() -> [Watched] {
+        var files = Array(watched.values)
+        if options.sortByPath {
+            files.sort { $0.path < $1.path }
+        } else {
+            files.sort { ($0.lastChange, $0.path) < ($1.lastChange, $1.path) }
+        }
+        return options.descending ? files.reversed() : files
+    }
+
+    // MARK: reading
+
+    /// Reads up to `file_chunk_count` chunks from `w`; true if anything was read.
+    func readAvailable(_ w: Watched) async throws -> Bool {
+        if w.readDone { return false }
+        if w.fd < 0 {
+            w.fd = open(w.path, O_RDONLY | O_CLOEXEC)
+            guard w.fd >= 0 else {
+                logger.warning("file input: cannot open \(w.path): \(IOError("open", path: w.path))")
+                watched[w.id] = nil
+                return false
+            }
+            var st = stat()
+            if fstat(w.fd, &st) == 0, FileIdentity(st) != w.id {
+                // Replaced between discovery and open: rediscover next round.
+                close(w.fd)
+                watched[w.id] = nil
+                return false
+            }
+        }
+        var st = stat()
+        if fstat(w.fd, &st) == 0, UInt64(st.st_size) < w.position {
+            logger.info("file input: \(w.path) was truncated; reading from the start")
+            w.position = 0
+            w.carry = []
+            w.acks.withLock { $0 = AckTracker(start: 0) }
+        }
+        var progressed = false
+        var buffer = [UInt8](repeating: 0, count: options.chunkSize)
+        for _ in 0..<options.chunkCount {
+            if Task.isCancelled { return progressed }
+            let n = buffer.withUnsafeMutableBytes { pread(w.fd, $0.baseAddress, options.chunkSize, off_t(w.position)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError("read", path: w.path)
+            }
+            if n == 0 {
+                if options.readMode {
+                    // The last line may lack a delimiter; in read mode the file is complete.
+                    if !w.carry.isEmpty {
+                        let line = w.carry
+                        w.carry = []
+                        var events: [Event] = []
+                        line.withUnsafeBufferPointer { appendEvent(&events, $0, w, now: Timestamp.now()) }
+                        try await send(events, w, end: w.position)
+                    }
+                    w.readDone = true
+                    close(w.fd)
+                    w.fd = -1
+                }
+                return progressed
+            }
+            progressed = true
+            w.lastChange = FileReader.now()
+            let (events, consumed) = buffer.withUnsafeBufferPointer { frame(UnsafeBufferPointer(rebasing: $0[0..<n]), w) }
+            w.position += UInt64(n)
+            if !events.isEmpty || consumed {
+                try await send(events, w, end: w.position - UInt64(w.carry.count))
+            }
+        }
+        return progressed
+    }
+
+    /// Splits a read into lines (the last partial line is carried over) and makes events.
+    func frame(_ buf: UnsafeBufferPointer<UInt8>, _ w: Watched) -> ([Event], Bool) {
+        var events: [Event] = []
+        events.reserveCapacity(buf.count / 16)
+        let now = Timestamp.now()
+        let delim = options.delimiter
+        guard let base = buf.baseAddress else { return (events, false) }
+        var start = 0
+        var search = 0
+        var consumed = false
+        while search < buf.count {
+            let idx: Int
+            if delim.count == 1 {
+                guard let p = memchr(base + search, Int32(delim[0]), buf.count - search) else { break }
+                idx = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            } else {
+                guard let i = firstIndex(of: delim, in: buf, from: search) else { break }
+                idx = i
+            }
+            if w.carry.isEmpty {
+                appendEvent(&events, UnsafeBufferPointer(rebasing: buf[start..<idx]), w, now: now)
+            } else {
+                w.carry.append(contentsOf: buf[start..<idx])
+                let line = w.carry
+                w.carry = []
+                line.withUnsafeBufferPointer { appendEvent(&events, $0, w, now: now) }
+            }
+            consumed = true
+            start = idx + delim.count
+            search = start
+        }
+        if start < buf.count { w.carry.append(contentsOf: buf[start...]) }
+        return (events, consumed)
+    }
+
+    func firstIndex(of d: [UInt8], in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        var i = from
+        while i + d.count <= buf.count {
+            if buf[i] == d[0] && buf[i..<(i + d.count)].elementsEqual(d) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    func appendEvent(_ events: inout [Event], _ line: UnsafeBufferPointer<UInt8>, _ w: Watched, now: Timestamp) {
+        if let codec {
+            let start = events.count
+            codec.decode(ArraySlice(line), into: &events)
+            for i in start..<events.count {
+                events[i].set(pathRef, .string(w.path))
+                if !events[i].contains(hostRef) { events[i].set(hostRef, .string(Host.name)) }
+            }
+            return
+        }
+        var e = template
+        e.timestamp = now
+        e.set(pathRef, .string(w.path))
+        e.fields.set("message", .string(String(decoding: line, as: UTF8.self)))
+        events.append(e)
+    }
+
+    func send(_ events: [Event], _ w: Watched, end: UInt64) async throws {
+        let seq = w.acks.withLock { $0.register(end: end) }
+        let tracker = AckBox(w)
+        try await sink.send(events) { status in tracker.watched.acks.withLock { $0.acknowledge(seq, status) } }
+    }
+
+    // MARK: completion and state
+
+    func completeFinishedFiles() {
+        for w in watched.values where w.readDone {
+            let (outstanding, failed, committed) = w.acks.withLock { ($0.outstanding, $0.failed, $0.committed) }
+            guard outstanding == 0, !failed else { continue }
+            let action = options.completedAction
+            if action.hasPrefix("log"), let logPath = options.completedLog {
+                let line = Array((w.path + "\n").utf8)
+                let fd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                if fd >= 0 {
+                    do { try FileIO.writeAll(fd, line, path: logPath) } catch { logger.error("file input: \(error)") }
+                    close(fd)
+                } else {
+                    logger.error("file input: cannot open \(logPath): \(IOError("open", path: logPath))")
+                }
+            }
+            if action.hasSuffix("delete") {
+                if unlink(w.path) != 0 { logger.warning("file input: cannot delete \(w.path): \(IOError("unlink", path: w.path))") }
+            }
+            sincedb?.update(w.id, position: committed, path: w.path)
+            completed.insert(w.id)
+            watched[w.id] = nil
+            logger.debug("file input: completed \(w.path)")
+        }
+    }
+
+    func closeIdleFiles() {
+        let now = FileReader.now()
+        for w in watched.values where w.fd >= 0 && now - w.lastChange > options.closeOlder {
+            close(w.fd)
+            w.fd = -1
+        }
+    }
+
+    func saveSincedb(force: Bool) {
+        guard sincedb != nil else { return }
+        let now = FileReader.now()
+        guard force || now - lastSincedbWrite >= options.sincedbInterval else { return }
+        lastSincedbWrite = now
+        for w in watched.values { sincedb?.update(w.id, position: w.committed, path: w.path) }
+        do { try sincedb?.save() } catch { logger.error("file input: cannot write sincedb: \(error)") }
+    }
+}
+
+/// Lets the acknowledgement closure (which runs on a worker) reach the file's tracker.
+private final class AckBox: @unchecked Sendable {
+    let watched: FileReader.Watched
+    init(_ w: FileReader.Watched) { watched = w }
+}

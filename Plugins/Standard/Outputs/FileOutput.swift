@@ -1,0 +1,178 @@
+import SluiceCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes events to files named by a sprintf path, like Logstash's file output.
+///
+/// Each batch is written with one `write` per file before `write(_:)` returns, so an
+/// acknowledged event survives a crash of the process; `flush_interval` sets how often
+/// the data is also fsync'ed (0: every batch). With `gzip`, each batch is one complete
+/// gzip member, so the file is a valid gzip stream after every batch.
+public final class FileOutput: OutputPlugin {
+    public static let pluginName = "file"
+    public static let summary = "Writes events to files (sprintf paths, codec, gzip)."
+    public static let settingSpecs: [SettingSpec] = [
+        SettingSpec("path", .template, required: true, doc: "File path; may use sprintf, e.g. `/var/log/%{+YYYY-MM-dd}.log`."),
+        SettingSpec("codec", .codec, default: "json_lines", doc: "Codec that formats each event."),
+        SettingSpec("flush_interval", .number, default: 2, doc: "Seconds between fsyncs; 0 fsyncs every batch."),
+        SettingSpec("gzip", .boolean, default: false, doc: "Compress the output with gzip."),
+        SettingSpec("create_if_deleted", .boolean, default: true, doc: "Re-create a file that was deleted while open."),
+        SettingSpec("dir_mode", .number, default: -1, doc: "Mode of created directories (-1: system default)."),
+        SettingSpec("file_mode", .number, default: -1, doc: "Mode of created files (-1: system default)."),
+        SettingSpec("filename_failure", .string, default: "_filepath_failures",
+                    doc: "File (in the path's static directory) for events whose path would leave it."),
+        SettingSpec("write_behavior", .oneOf(["append", "overwrite"]), default: "append",
+                    doc: "`append` to existing files, or `overwrite` them on first write."),
+        SettingSpec("stale_cleanup_interval", .number, default: 10, doc: "Seconds after which idle files are closed."),
+    ]
+
+    let path: Template
+    let codec: any Codec
+    let gzip: Bool
+    let flushInterval: Double
+    let dirMode: mode_t
+    let fileMode: mode_t
+    let failurePath: String
+    let overwrite: Bool
+    let staleAfter: Double
+    let logger: Logger
+    private let files = Mutex<[String: OpenFile]>([:])
+
+    struct OpenFile {
+        var fd: Int32
+        var inode: UInt
+        var lastUse: Double
+        var lastSync: Double
+        var dirty: Bool
+    }
+
+    public init(settings: PluginSettings, context: PluginContext) throws {
+        guard let p = settings.template("path"), let c = settings.codec else {
+            throw settings.error("path", "is required")
+        }
+        path = p
+        codec = c
+        gzip = settings.bool("gzip") ?? false
+        flushInterval = settings.double("flush_interval") ?? 2
+        let dm = settings.int("dir_mode") ?? -1
+        let fm = settings.int("file_mode") ?? -1
+        dirMode = dm < 0 ? 0o755 : mode_t(dm)
+        fileMode = fm < 0 ? 0o644 : mode_t(fm)
+        // The static directory prefix: the part of the path before any %{...}.
+        let raw = settings.string("path") ?? ""
+        let staticPart = raw.range(of: "%{").map { String(raw[..<$0.lowerBound]) } ?? raw
+        failurePath = FileIO.directoryName(staticPart + "x") + "/" + (settings.string("filename_failure") ?? "_filepath_failures")
+        overwrite = settings.string("write_behavior") == "overwrite"
+        staleAfter = settings.double("stale_cleanup_interval") ?? 10
+        logger = context.logger
+    }
+
+    public func write(_ events: [Event]) async throws -> WriteOutcome {
+        // Group by rendered path, keeping order within each file.
+        var order: [String] = []
+        var buffers: [String: [UInt8]] = [:]
+        var single: String? = nil
+        var singleBuffer: [UInt8] = []
+        for e in events {
+            let p = safePath(path.render(e))
+            if single == nil && buffers.isEmpty { single = p }
+            if p == single {
+                codec.encode(e, into: &singleBuffer)
+            } else {
+                if buffers[p] == nil { order.append(p) }
+                codec.encode(e, into: &buffers[p, default: []])
+            }
+        }
+        if let single { try writeBytes(singleBuffer, to: single) }
+        for p in order { try writeBytes(buffers[p] ?? [], to: p) }
+        closeStale()
+        return .delivered
+    }
+
+    /// A path leaving the static directory through `..` (from event data) goes to the failure file.
+    private func safePath(_ p: String) -> String {
+        if p.split(separator: "/").contains("..") {
+            return failurePath
+        }
+        return p
+    }
+
+    private func writeBytes(_ bytes: [UInt8], to p: String) throws {
+        guard !bytes.isEmpty else { return }
+        var data = bytes
+        if gzip {
+            var member: [UInt8] = []
+            member.reserveCapacity(bytes.count / 3)
+            do { try Gzip.appendMember(bytes, to: &member) } catch { throw PluginError("gzip: \(error)", retriable: false) }
+            data = member
+        }
+        try files.withLock { files throws in
+            var f = try open(p, &files)
+            do {
+                try FileIO.writeAll(f.fd, data, path: p)
+            } catch {
+                // Disk full or I/O error: close so the retry reopens; the host retries with backoff.
+                Glibc.close(f.fd)
+                files[p] = nil
+                throw PluginError("\(error)", retriable: true)
+            }
+            let now = Timestamp.now().seconds
+            f.lastUse = now
+            f.dirty = true
+            if now - f.lastSync >= flushInterval {
+                fdatasync(f.fd)
+                f.lastSync = now
+                f.dirty = false
+            }
+            files[p] = f
+        }
+    }
+
+    private func open(_ p: String, _ files: inout [String: OpenFile]) throws -> OpenFile {
+        if let f = files[p] {
+            // Re-create a file deleted (or rotated away) while we held it open.
+            var st = stat()
+            if stat(p, &st) == 0 && UInt(st.st_ino) == f.inode { return f }
+            Glibc.close(f.fd)
+            files[p] = nil
+        }
+        try FileIO.makeDirectories(FileIO.directoryName(p), mode: dirMode)
+        var flags = O_WRONLY | O_CREAT | O_CLOEXEC
+        flags |= overwrite ? O_TRUNC : O_APPEND
+        let fd = Glibc.open(p, flags, fileMode)
+        guard fd >= 0 else { throw PluginError("\(IOError("open", path: p))", retriable: true) }
+        var st = stat()
+        fstat(fd, &st)
+        let now = Timestamp.now().seconds
+        let f = OpenFile(fd: fd, inode: UInt(st.st_ino), lastUse: now, lastSync: now, dirty: false)
+        files[p] = f
+        return f
+    }
+
+    private func closeStale() {
+        let now = Timestamp.now().seconds
+        files.withLock { files in
+            for (p, f) in files where now - f.lastUse > staleAfter {
+                if f.dirty { fdatasync(f.fd) }
+                Glibc.close(f.fd)
+                files[p] = nil
+            }
+        }
+    }
+
+    public func close() async throws {
+        files.withLock { files in
+            for (_, f) in files {
+                if f.dirty { fdatasync(f.fd) }
+                Glibc.close(f.fd)
+            }
+            files = [:]
+        }
+    }
+}
+
+extension Timestamp {
+    var seconds: Double { Double(nanoseconds) / 1e9 }
+}

@@ -1,0 +1,17 @@
+import SluiceCore
+
+/// The standard family: stdin, stdout, generator, file in/out, null; mutate, drop, json, date.
+public enum StandardPlugins {
+    public static func register(into r: inout PluginRegistry) {
+        r.register(StdinInput.self)
+        r.register(GeneratorInput.self)
+        r.register(FileInput.self)
+        r.register(MutateFilter.self)
+        r.register(DropFilter.self)
+        r.register(JSONFilter.self)
+        r.register(DateFilter.self)
+        r.register(StdoutOutput.self)
+        r.register(FileOutput.self)
+        r.register(NullOutput.self)
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Dispatch
+import SluiceCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Runs a pipeline.")
+
+    @OptionGroup var options: PipelineOptions
+
+    @Flag(name: [.customShort("t"), .customLong("config.test_and_exit")],
+          help: "Check the configuration and exit (same as `sluice check`).")
+    var testAndExit = false
+
+    func run() async throws {
+        let prepared = try Prepared(options: options)
+        if testAndExit {
+            print("Configuration OK")
+            return
+        }
+        let pipeline = Pipeline(plan: prepared.plan, settings: prepared.settings)
+        let signals = SignalHandler(pipeline: pipeline, logger: prepared.logger)
+        prepared.logger.info("pipeline started", metadata: [
+            "workers": "\(prepared.settings.workers)", "batch_size": "\(prepared.settings.batchSize)",
+            "inputs": "\(prepared.plan.inputIds.joined(separator: ","))",
+            "outputs": "\(prepared.plan.outputIds.joined(separator: ","))"])
+        do {
+            try await pipeline.run()
+        } catch {
+            prepared.logger.error("pipeline failed: \(error)")
+            throw ExitCode(1)
+        }
+        signals.cancel()
+        prepared.logger.info("pipeline stopped")
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Validates a pipeline without running it (like `logstash -t`).")
+
+    @OptionGroup var options: PipelineOptions
+
+    func run() async throws {
+        _ = try Prepared(options: options)
+        print("Configuration OK")
+    }
+}
+
+/// Settings, logging and a validated plan: everything short of starting plugins.
+struct Prepared {
+    let settings: PipelineSettings
+    let logger: Logger
+    let plan: PipelinePlan
+
+    init(options: PipelineOptions) throws {
+        do {
+            let (settings, level) = try options.pipelineSettings()
+            self.settings = settings
+            LogSetup.bootstrapOnce(level: level)
+            var logger = Logger(label: "sluice")
+            logger.logLevel = level
+            self.logger = logger
+            let config = try options.loadConfig(settings: settings)
+            let context = PluginContext(logger: logger, pipeline: settings,
+                                        deadLetters: DeadLetterSink(logger: logger))
+            plan = try PipelinePlan(config: config, registry: SluiceHost.registry(), context: context)
+        } catch let e as ConfigError {
+            FileHandleStderr.write("\(e)\n")
+            throw ExitCode(1)
+        } catch let e as ConfigErrors {
+            FileHandleStderr.write("\(e)\n")
+            throw ExitCode(1)
+        } catch let e as SettingsFileError {
+            FileHandleStderr.write("\(e)\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// SIGINT/SIGTERM: the first drains in-flight events and exits 0, a second exits at once.
+final class SignalHandler {
+    private let sources: [any DispatchSourceSignal]
+
+    init(pipeline: Pipeline, logger: Logger) {
+        var sources: [any DispatchSourceSignal] = []
+        let count = SignalCount()
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler {
+                if count.increment() == 1 {
+                    logger.warning("signal \(sig) received: draining in-flight events (send again to exit now)")
+                    pipeline.stop()
+                } else {
+                    logger.warning("second signal: exiting now")
+                    exit(1)
+                }
+            }
+            src.resume()
+            sources.append(src)
+        }
+        self.sources = sources
+    }
+
+    func cancel() { for s in sources { s.cancel() } }
+}
+
+import Synchronization
+final class SignalCount: Sendable {
+    private let n = Atomic<Int>(0)
+    func increment() -> Int { n.add(1, ordering: .relaxed).newValue }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in _ = Glibc.write(2, buf.baseAddress, buf.count) }
+    }
+}
+
+enum LogSetup {
+    private static let once = Atomic<Bool>(false)
+    static func bootstrapOnce(level: Logger.Level) {
+        guard !once.exchange(true, ordering: .relaxed) else { return }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import SluiceCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct SettingsFileError: Error, CustomStringConvertible {
+    let path: String
+    let line: Int
+    let message: String
+    var description: String { line > 0 ? "\(path):\(line): error: \(message)" : "\(path): error: \(message)" }
+}
+
+/// `sluice.yml`, as Logstash reads `logstash.yml`: flat dotted keys (`pipeline.workers: 2`)
+/// or the same keys nested by indentation. Only the YAML this needs: maps, scalars, comments.
+struct SettingsFile {
+    let path: String
+
+    static let keys: [String: String] = [
+        "pipeline.id": "string", "pipeline.workers": "count", "pipeline.batch.size": "count",
+        "pipeline.batch.delay": "milliseconds", "pipeline.ordered": "auto|true|false",
+        "path.data": "string", "log.level": "trace|debug|info|warn|error",
+        "config.support_escapes": "true|false",
+    ]
+
+    static func level(_ s: String) -> Logger.Level? {
+        switch s.lowercased() {
+        case "trace": return .trace
+        case "debug": return .debug
+        case "info": return .info
+        case "warn", "warning": return .warning
+        case "error": return .error
+        case "fatal", "critical": return .critical
+        default: return nil
+        }
+    }
+
+    /// Reads the file into (line, dotted key, value) entries.
+    func entries() throws -> [(Int, String, String)] {
+        guard let text = readFile(path) else {
+            throw SettingsFileError(path: path, line: 0, message: "cannot read the settings file")
+        }
+        var out: [(Int, String, String)] = []
+        var stack: [(indent: Int, key: String)] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = Substring(raw)
+            if let hash = line.firstIndex(of: "#"), !line[..<hash].contains("\"") { line = line[..<hash] }
+            let indent = line.prefix { $0 == " " }.count
+            let body = line.drop { $0 == " " }.trimmingSuffix()
+            if body.isEmpty || body == "---" { continue }
+            guard let colon = body.firstIndex(of: ":") else {
+                throw SettingsFileError(path: path, line: n + 1, message: "expected `key: value`, found `\(body)`")
+            }
+            let key = body[..<colon].trimmingSuffix()
+            var value = body[body.index(after: colon)...].drop { $0 == " " }.trimmingSuffix()
+            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
+                value = value.dropFirst().dropLast()
+            }
+            while let top = stack.last, top.indent >= indent { stack.removeLast() }
+            let full = (stack.map(\.key) + [String(key)]).joined(separator: ".")
+            if value.isEmpty { stack.append((indent, String(key))) } else { out.append((n + 1, full, String(value))) }
+        }
+        return out
+    }
+
+    func apply(to s: inout PipelineSettings, logLevel: inout Logger.Level) throws {
+        for (line, key, value) in try entries() {
+            func bad(_ expected: String) -> SettingsFileError {
+                SettingsFileError(path: path, line: line, message: "`\(key)` expects \(expected), got `\(value)`")
+            }
+            switch key {
+            case "pipeline.id": s.id = value
+            case "pipeline.workers":
+                guard let n = Int(value), n > 0 else { throw bad("a positive number") }
+                s.workers = n
+            case "pipeline.batch.size":
+                guard let n = Int(value), n > 0 else { throw bad("a positive number") }
+                s.batchSize = n
+            case "pipeline.batch.delay":
+                guard let n = Int(value), n >= 0 else { throw bad("milliseconds") }
+                s.batchDelay = .milliseconds(n)
+            case "pipeline.ordered":
+                guard ["auto", "true", "false"].contains(value) else { throw bad("auto, true or false") }
+                s.ordered = value
+            case "path.data": s.pathData = value
+            case "log.level":
+                guard let l = SettingsFile.level(value) else { throw bad("trace, debug, info, warn or error") }
+                logLevel = l
+            case "config.support_escapes":
+                guard value == "true" || value == "false" else { throw bad("true or false") }
+                s.supportEscapes = value == "true"
+            default:
+                var msg = "unknown setting `\(key)`"
+                if let near = Suggest.closest(to: key, in: Array(SettingsFile.keys.keys)) { msg += "; did you mean `\(near)`?" }
+                throw SettingsFileError(path: path, line: line, message: msg)
+            }
+        }
+    }
+}
+
+extension Substring {
+    func trimmingSuffix() -> Substring {
+        var s = self
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
+        return s
+    }
+}
+
+func readFile(_ path: String) -> String? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buf[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,88 @@
+/// Pieces the built-in codecs share.
+enum CodecSupport {
+    /// A logger that drops everything, for codecs built without a plugin context (tests, tools).
+    static let silentLogger = Logger(label: "sluice.codec", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Splits at every `delimiter`; a trailing delimiter does not start another (empty) piece.
+    static func split(_ bytes: ArraySlice<UInt8>, by delimiter: [UInt8]) -> [ArraySlice<UInt8>] {
+        guard let first = delimiter.first else { return [bytes] }
+        var pieces: [ArraySlice<UInt8>] = []
+        var start = bytes.startIndex
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if bytes[i] == first && bytes[i...].starts(with: delimiter) {
+                pieces.append(bytes[start..<i])
+                i += delimiter.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        if start < bytes.endIndex || pieces.isEmpty { pieces.append(bytes[start..<bytes.endIndex]) }
+        return pieces
+    }
+
+    static func isBlank(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    /// Decodes one JSON document into events, as Logstash's json codecs do: an object is one
+    /// event, an array of objects one event per object, blank input none. Anything else, or
+    /// invalid JSON, becomes one event with the text in `message` and tag `_jsonparsefailure`.
+    /// With `target`, the decoded object goes under that field of a fresh event.
+    static func decodeJSON(_ bytes: ArraySlice<UInt8>, charset: Charset, target: FieldReference?,
+                           logger: Logger, into events: inout [Event]) {
+        if isBlank(bytes) { return }
+        let utf8 = charset == .utf8 ? nil : charset.utf8(bytes)
+        let result: Result<Value, JSONError>
+        if let utf8 {
+            result = Result { () throws(JSONError) -> Value in try JSON.decode(utf8) }
+        } else {
+            result = Result { () throws(JSONError) -> Value in try JSON.decode(bytes) }
+        }
+        func failure(_ reason: String) {
+            let text = utf8.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: bytes, as: UTF8.self)
+            logger.warning("JSON parse error, original data now in message field", metadata: ["error": "\(reason)"])
+            var e = Event(message: text)
+            e.addTag("_jsonparsefailure")
+            events.append(e)
+        }
+        func event(_ m: FieldMap) -> Event {
+            guard let target else { return Event(fields: m) }
+            var e = Event()
+            e.set(target, .object(m))
+            return e
+        }
+        switch result {
+        case .failure(let error):
+            failure(error.description)
+        case .success(.object(let m)):
+            events.append(event(m))
+        case .success(.array(let items)):
+            var objects: [FieldMap] = []
+            for item in items {
+                guard case .object(let m) = item else { return failure("JSON array holds a \(item.typeName), not only objects") }
+                objects.append(m)
+            }
+            for m in objects { events.append(event(m)) }
+        case .success(let other):
+            failure("JSON object expected, got \(other.typeName)")
+        }
+    }
+}
+
+extension Event {
+    /// Logstash's `Event#to_s`: `"<@timestamp> <host> <message>"`, with `%{host}` and
+    /// `%{message}` standing in for missing fields, and no timestamp part without `@timestamp`.
+    func appendLogstashText(to out: inout [UInt8]) {
+        if case .timestamp(let t)? = fields[Event.timestampKey] {
+            t.appendISO8601(to: &out)
+            out.append(UInt8(ascii: " "))
+        }
+        for (k, name) in ["host", "message"].enumerated() {
+            if k > 0 { out.append(UInt8(ascii: " ")) }
+            if let v = fields[name], !v.isNull { v.appendRendered(to: &out) }
+            else { out.append(contentsOf: Array("%{\(name)}".utf8)) }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// `json_lines`: newline-delimited JSON. Each line decodes as the `json` codec decodes a
+/// message (blank lines are skipped); each event is written as compact JSON plus the delimiter.
+public struct JSONLinesCodec: Codec {
+    public static let pluginName = "json_lines"
+    public static let summary = "Reads and writes one JSON document per line."
+    public static let settingSpecs: [SettingSpec] = [
+        SettingSpec("charset", .oneOf(Charset.names), default: "UTF-8",
+                    doc: "Character set of incoming JSON; it is converted to UTF-8."),
+        SettingSpec("delimiter", .string, default: "\n", doc: "Text that ends each JSON document, in and out."),
+        SettingSpec("target", .fieldReference,
+                    doc: "Field to put the decoded object under; default: the event's top level."),
+    ]
+
+    let charset: Charset
+    let delimiter: [UInt8]
+    let target: FieldReference?
+    let logger: Logger
+
+    public init(settings: PluginSettings, context: PluginContext) throws {
+        self.init(settings: settings, logger: context.logger)
+    }
+
+    public init(settings: PluginSettings, logger: Logger? = nil) {
+        charset = Charset(name: settings.string("charset"))
+        let d = Array((settings.string("delimiter") ?? "\n").utf8)
+        delimiter = d.isEmpty ? [0x0A] : d
+        target = settings.fieldReference("target")
+        self.logger = logger ?? CodecSupport.silentLogger
+    }
+
+    public var framing: Framing { .delimited(delimiter) }
+
+    public func decode(_ message: ArraySlice<UInt8>, into events: inout [Event]) {
+        for line in CodecSupport.split(message, by: delimiter) {
+            CodecSupport.decodeJSON(line, charset: charset, target: target, logger: logger, into: &events)
+        }
+    }
+
+    public func encode(_ event: Event, into buffer: inout [UInt8]) {
+        JSON.encode(event: event, into: &buffer)
+        buffer.append(contentsOf: delimiter)
+    }
+}

@@ -1,0 +1,93 @@
+/// Everything the host tells a plugin at construction time.
+public struct PluginContext: Sendable {
+    public let logger: Logger
+    public let pipeline: PipelineSettings
+    public let deadLetters: DeadLetterSink
+
+    public init(logger: Logger, pipeline: PipelineSettings, deadLetters: DeadLetterSink = DeadLetterSink()) {
+        self.logger = logger
+        self.pipeline = pipeline
+        self.deadLetters = deadLetters
+    }
+}
+
+/// What every plugin type declares about itself.
+public protocol PluginDescribing {
+    /// The name used in pipeline files (Logstash's name where one exists).
+    static var pluginName: String { get }
+    /// One line shown by `sluice plugins`.
+    static var summary: String { get }
+    /// The plugin's own settings; the kind's common settings are added by the host.
+    static var settingSpecs: [SettingSpec] { get }
+}
+
+/// An input produces events into a sink until its source ends or the task is cancelled.
+///
+/// The sink applies backpressure (`send` suspends while the queue is full) and tells the
+/// input, through the acknowledgement callback, when a batch was handled by every output:
+/// only then may the input commit its position.
+public protocol InputPlugin: PluginDescribing, AnyObject, Sendable {
+    init(settings: PluginSettings, context: PluginContext) throws
+    func run(into sink: EventSink) async throws
+}
+
+/// How a filter handled one event. Decorations (`add_field`, `add_tag`, ...) apply on `.matched`.
+public enum FilterResult: Sendable {
+    case matched
+    case unmatched
+    case drop
+}
+
+/// Per-worker scratch space handed to filters: events a filter creates (split, clone)
+/// go into `emitted` and continue through the rest of the pipeline.
+public struct FilterContext {
+    public var emitted: [Event] = []
+    public init() {}
+}
+
+/// A filter transforms events synchronously. One instance is built per worker, so a
+/// filter may keep per-worker state (PCRE2 match data) without locks.
+public protocol FilterPlugin: PluginDescribing, AnyObject {
+    init(settings: PluginSettings, context: PluginContext) throws
+    func filter(_ event: inout Event, _ context: inout FilterContext) -> FilterResult
+}
+
+/// What became of a batch handed to an output.
+public struct WriteOutcome: Sendable {
+    /// Events (by index into the written array) that can never be delivered, with the reason;
+    /// they go to the dead-letter queue. Everything else was confirmed by the destination.
+    public var rejected: [(index: Int, reason: String)]
+    public init(rejected: [(index: Int, reason: String)] = []) { self.rejected = rejected }
+    public static let delivered = WriteOutcome()
+}
+
+/// An output delivers events and returns only when its destination confirmed them.
+/// Transient failures are thrown as retriable `PluginError`s: the host retries with backoff.
+/// One instance is shared by all workers, so outputs are `Sendable`.
+public protocol OutputPlugin: PluginDescribing, AnyObject, Sendable {
+    init(settings: PluginSettings, context: PluginContext) throws
+    func write(_ events: [Event]) async throws -> WriteOutcome
+    /// Flushes and releases resources at shutdown.
+    func close() async throws
+}
+
+extension OutputPlugin {
+    public func close() async throws {}
+}
+
+/// How a stream is cut into messages before a codec decodes them.
+public enum Framing: Sendable, Equatable {
+    /// Each read is one message (Kafka records, HTTP bodies).
+    case message
+    /// Messages end at this byte sequence (line, json_lines).
+    case delimited([UInt8])
+}
+
+/// A codec turns one message into events and an event into bytes.
+public protocol Codec: PluginDescribing, Sendable {
+    init(settings: PluginSettings, context: PluginContext) throws
+    /// How streaming inputs should frame bytes for this codec.
+    var framing: Framing { get }
+    func decode(_ message: ArraySlice<UInt8>, into events: inout [Event])
+    func encode(_ event: Event, into buffer: inout [UInt8])
+}

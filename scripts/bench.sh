@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make bench`: fixed workloads, one line each: events/s, MiB/s, peak RSS.
+# A benchmark, not a test: it prints figures and never fails on them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/release/sluice}
+WORK=${BENCH_DIR:-/tmp/sluice-bench}
+mkdir -p "$WORK"
+
+# measure NAME EVENTS BYTES -- command...: runs it under GNU time, prints one line.
+measure() {
+  local name=$1 events=$2 bytes=$3; shift 4
+  local t0 t1 secs rss
+  t0=$(date +%s%N)
+  /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || { echo "$name: FAILED"; cat "$WORK/stderr"; return; }
+  t1=$(date +%s%N)
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')
+  rss=$(tail -n 1 "$WORK/rss")
+  awk -v n="$name" -v e="$events" -v by="$bytes" -v s="$secs" -v r="$rss" 'BEGIN{
+    printf "%-34s %10.0f events/s %8.1f MiB/s  %6.2f s  peak RSS %6.1f MiB\n", n, e/s, by/s/1048576, s, r/1024 }'
+}
+
+N=${BENCH_EVENTS:-1000000}
+
+# 1. generator -> mutate (add_field, rename, convert) -> null, 2 workers
+cat > "$WORK/gen.conf" <<CONF
+input { generator { count => $N message => "Hello world!" } }
+filter { mutate { add_field => { "status" => "200" } rename => { "sequence" => "seq" } convert => { "status" => "integer" } } }
+output { null {} }
+CONF
+measure "generator>mutate>null (w2)" "$N" 0 -- "$BIN" -f "$WORK/gen.conf" -w 2 --log.level error
+
+# 2. file -> file, line codec: 20-byte lines and ~214-byte Apache lines
+[ -f "$WORK/short.log" ] || python3 -c "
+import sys
+with open('$WORK/short.log','w') as f:
+    for i in range($N): f.write('line %014d\n' % i)"
+[ -f "$WORK/apache.log" ] || python3 scripts/make_apache.py "$WORK/apache.log" "$N"
+for kind in short apache; do
+  rm -f "$WORK/$kind.out"
+  cat > "$WORK/file-$kind.conf" <<CONF
+input { file { path => "$WORK/$kind.log" mode => "read" exit_after_read => true sincedb_path => "/dev/null"
+               file_completed_action => "log" file_completed_log_path => "$WORK/completed.log" file_chunk_size => 262144 } }
+output { file { path => "$WORK/$kind.out" codec => line { format => "%{message}" } } }
+CONF
+  bytes=$(stat -c %s "$WORK/$kind.log")
+  measure "file>file line ($kind lines, w2)" "$N" "$bytes" -- "$BIN" -f "$WORK/file-$kind.conf" -w 2 --log.level error
+  out=$(wc -l < "$WORK/$kind.out")
+  [ "$out" -eq "$N" ] || echo "  WARNING: $kind.out has $out lines, expected $N"
+done
+
+# 3. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
+startup() {
+  local name=$1; shift
+  local t0 t1
+  t0=$(date +%s%N)
+  for _ in $(seq 20); do "$@" >/dev/null; done
+  t1=$(date +%s%N)
+  awk -v n="$name" -v a="$t0" -v b="$t1" 'BEGIN{printf "%-34s %8.1f ms per run\n", n, (b-a)/20/1e6}'
+}
+startup "sluice version" "$BIN" version
+startup "sluice check (200-line config)" "$BIN" check -f Tests/SluiceCoreTests/Fixtures/config/large.conf

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Sluice builds and tests with, if any is missing.
+set -euo pipefail
+packages=(libpcre2-dev zlib1g-dev python3 python3-venv time)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
