@@ -31,7 +31,8 @@ let package = Package(
         // Test support for Sluice's own tests and for custom plugin packages.
         .target(name: "SluiceTesting", dependencies: ["SluiceCore"], path: "Sources/SluiceTesting"),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], path: "Sources/sluice"),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests"),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests",
+                    exclude: ["Fixtures"]),
         .testTarget(name: "StandardTests", dependencies: ["SluiceCore", "StandardPlugins", "SluiceTesting"],
                     path: "Tests/StandardTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),

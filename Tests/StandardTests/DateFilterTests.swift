@@ -45,8 +45,10 @@ private func configError(_ values: [String: Value]) -> String? {
     }
 }
 
-@Suite("date settings")
-struct DateSettingsTests {
+@Suite("date")
+struct DateFilterTests {}
+
+extension DateFilterTests {
     @Test func defaults() {
         let specs = Dictionary(uniqueKeysWithValues: DateFilter.settingSpecs.map { ($0.name, $0) })
         #expect(specs["match"]?.defaultValue == [])
@@ -67,8 +69,7 @@ struct DateSettingsTests {
     }
 }
 
-@Suite("date parsing")
-struct DateFilterTests {
+extension DateFilterTests {
     @Test func jodaPatternWithTimezone() throws {
         #expect(try parsed(["when", "MMM dd yyyy HH:mm:ss"], "Aug 13 2010 00:03:44", ["timezone": "America/New_York"])
                 == "2010-08-13T04:03:44.000Z")

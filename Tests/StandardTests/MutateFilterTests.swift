@@ -48,8 +48,10 @@ private func isUnmatched(_ r: FilterResult) -> Bool { if case .unmatched = r { r
 
 // MARK: settings
 
-@Suite("mutate settings")
-struct MutateSettingsTests {
+@Suite("mutate")
+struct MutateFilterTests {}
+
+extension MutateFilterTests {
     @Test func declaresLogstashSettingsWithDefaults() throws {
         let specs = Dictionary(uniqueKeysWithValues: MutateFilter.settingSpecs.map { ($0.name, $0) })
         for name in ["coerce", "rename", "update", "replace", "convert", "gsub", "uppercase", "capitalize",
@@ -95,8 +97,7 @@ struct MutateSettingsTests {
 
 // MARK: operations
 
-@Suite("mutate operations")
-struct MutateOperationTests {
+extension MutateFilterTests {
     @Test func coerceSetsOnlyNullFields() throws {
         let (_, e) = try mutate(["coerce": ["empty": "default", "missing": "x", "full": "y", "templ": "%{full}!"]],
                                 ["empty": nil, "full": "kept", "templ": nil])

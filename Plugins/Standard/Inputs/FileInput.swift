@@ -66,6 +66,7 @@ public final class FileInput: InputPlugin {
     let options: Options
     let codec: (any Codec)?
     let logger: Logger
+    let batchSize: Int
 
     public init(settings: PluginSettings, context: PluginContext) throws {
         let patterns = settings.strings("path")
@@ -103,10 +104,11 @@ public final class FileInput: InputPlugin {
         let codec = settings.codec
         self.codec = codec.map { type(of: $0).pluginName } == "plain" ? nil : codec
         logger = context.logger
+        batchSize = context.pipeline.batchSize
     }
 
     public func run(into sink: EventSink) async throws {
-        let reader = FileReader(options: options, codec: codec, logger: logger, sink: sink)
+        let reader = FileReader(options: options, codec: codec, logger: logger, sink: sink, batchSize: batchSize)
         try await reader.run()
     }
 }

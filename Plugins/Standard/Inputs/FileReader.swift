@@ -28,6 +28,7 @@ final class FileReader {
         var position: UInt64
         var carry: [UInt8] = []
         var readDone = false
+        var template: Event?
         var lastChange: Double
         let acks: Mutex<AckTracker>
         init(path: String, id: FileIdentity, position: UInt64, now: Double) {
@@ -41,7 +42,10 @@ final class FileReader {
         var committed: UInt64 { acks.withLock { $0.committed } }
     }
 
-    init(options: FileInput.Options, codec: (any Codec)?, logger: Logger, sink: EventSink) {
+    let batchSize: Int
+
+    init(options: FileInput.Options, codec: (any Codec)?, logger: Logger, sink: EventSink, batchSize: Int) {
+        self.batchSize = max(1, batchSize)
         self.options = options
         self.codec = codec
         self.logger = logger
@@ -52,6 +56,20 @@ final class FileReader {
         hostRef = (try? FieldReference(parsing: options.ecs ? "[host][name]" : "host")) ?? FieldReference(path: ["host"])
         template = Event()
         template.set(hostRef, .string(Host.name))
+        template.set(pathRef, .string(""))
+        template.fields.set("message", .string(""))
+        messageAt = template.fields.position(of: "message") ?? 0
+    }
+
+    let messageAt: Int
+
+    /// The event template of one file: its path is set once, so each line costs one copy.
+    func template(for w: Watched) -> Event {
+        if let t = w.template { return t }
+        var t = template
+        t.set(pathRef, .string(w.path))
+        w.template = t
+        return t
     }
 
     static func now() -> Double { Double(Timestamp.now().nanoseconds) / 1e9 }
@@ -183,30 +201,31 @@ final class FileReader {
             }
             progressed = true
             w.lastChange = FileReader.now()
-            let (events, consumed) = buffer.withUnsafeBufferPointer { frame(UnsafeBufferPointer(rebasing: $0[0..<n]), w) }
+            let base = w.position
+            let pieces = buffer.withUnsafeBufferPointer { frame(UnsafeBufferPointer(rebasing: $0[0..<n]), w, base: base) }
             w.position += UInt64(n)
-            if !events.isEmpty || consumed {
-                try await send(events, w, end: w.position - UInt64(w.carry.count))
-            }
+            for piece in pieces { try await send(piece.events, w, end: piece.end) }
         }
         return progressed
     }
 
-    /// Splits a read into lines (the last partial line is carried over) and makes events.
-    func frame(_ buf: UnsafeBufferPointer<UInt8>, _ w: Watched) -> ([Event], Bool) {
+    /// Splits a read into lines (the last partial line is carried over) and makes events,
+    /// in pieces of at most one batch, each with the file offset just past its last line,
+    /// so every piece can be acknowledged on its own.
+    func frame(_ buf: UnsafeBufferPointer<UInt8>, _ w: Watched, base: UInt64) -> [(events: [Event], end: UInt64)] {
+        var pieces: [(events: [Event], end: UInt64)] = []
         var events: [Event] = []
-        events.reserveCapacity(buf.count / 16)
+        events.reserveCapacity(batchSize)
         let now = Timestamp.now()
         let delim = options.delimiter
-        guard let base = buf.baseAddress else { return (events, false) }
+        guard let start0 = buf.baseAddress else { return pieces }
         var start = 0
         var search = 0
-        var consumed = false
         while search < buf.count {
             let idx: Int
             if delim.count == 1 {
-                guard let p = memchr(base + search, Int32(delim[0]), buf.count - search) else { break }
-                idx = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                guard let p = memchr(start0 + search, Int32(delim[0]), buf.count - search) else { break }
+                idx = start0.distance(to: p.assumingMemoryBound(to: UInt8.self))
             } else {
                 guard let i = firstIndex(of: delim, in: buf, from: search) else { break }
                 idx = i
@@ -219,12 +238,17 @@ final class FileReader {
                 w.carry = []
                 line.withUnsafeBufferPointer { appendEvent(&events, $0, w, now: now) }
             }
-            consumed = true
             start = idx + delim.count
             search = start
+            if events.count >= batchSize {
+                pieces.append((events, base + UInt64(start)))
+                events = []
+                events.reserveCapacity(batchSize)
+            }
         }
+        if !events.isEmpty { pieces.append((events, base + UInt64(start))) }
         if start < buf.count { w.carry.append(contentsOf: buf[start...]) }
-        return (events, consumed)
+        return pieces
     }
 
     func firstIndex(of d: [UInt8], in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
@@ -247,10 +271,9 @@ final class FileReader {
             }
             return
         }
-        var e = template
-        e.timestamp = now
-        e.set(pathRef, .string(w.path))
-        e.fields.set("message", .string(String(decoding: line, as: UTF8.self)))
+        var e = template(for: w)
+        e.fields.setValue(.timestamp(now), at: 0)
+        e.fields.setValue(.string(String(decoding: line, as: UTF8.self)), at: messageAt)
         events.append(e)
     }
 

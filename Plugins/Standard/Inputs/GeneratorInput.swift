@@ -35,8 +35,14 @@ public final class GeneratorInput: InputPlugin {
     public func run(into sink: EventSink) async throws {
         let hostRef = try FieldReference(parsing: ecs ? "[host][name]" : "host")
         let seqRef = try FieldReference(parsing: ecs ? "[event][sequence]" : "sequence")
+        // Every field the events carry is in the template, so each event is one copy plus
+        // in-place value updates (no growth of its field storage).
         var template = Event()
+        template.fields.set("message", .string(""))
         template.set(hostRef, .string(Host.name))
+        template.set(seqRef, .int(0))
+        let messageAt = template.fields.position(of: "message") ?? 0
+        let seqAt = ecs ? nil : template.fields.position(of: "sequence")
         var sequence: Int64 = 0
         let total = count == 0 ? Int64.max : Int64(count) * Int64(lines.count)
         var chunk: [Event] = []
@@ -54,9 +60,9 @@ public final class GeneratorInput: InputPlugin {
                 }
             } else {
                 var e = template
-                e.timestamp = .now()
-                e.fields.set("message", .string(line))
-                e.set(seqRef, .int(sequence))
+                e.fields.setValue(.timestamp(.now()), at: 0)
+                e.fields.setValue(.string(line), at: messageAt)
+                if let seqAt { e.fields.setValue(.int(sequence), at: seqAt) } else { e.set(seqRef, .int(sequence)) }
                 chunk.append(e)
             }
             sequence += 1

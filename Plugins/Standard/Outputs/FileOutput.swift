@@ -75,8 +75,9 @@ public final class FileOutput: OutputPlugin {
         var buffers: [String: [UInt8]] = [:]
         var single: String? = nil
         var singleBuffer: [UInt8] = []
+        let constant = path.isConstant ? path.text : nil
         for e in events {
-            let p = safePath(path.render(e))
+            let p = constant ?? safePath(path.render(e))
             if single == nil && buffers.isEmpty { single = p }
             if p == single {
                 codec.encode(e, into: &singleBuffer)
@@ -93,10 +94,21 @@ public final class FileOutput: OutputPlugin {
 
     /// A path leaving the static directory through `..` (from event data) goes to the failure file.
     private func safePath(_ p: String) -> String {
-        if p.split(separator: "/").contains("..") {
-            return failurePath
+        var dots = 0
+        var atStart = true
+        for b in p.utf8 {
+            if b == UInt8(ascii: "/") {
+                if dots == 2 { return failurePath }
+                dots = 0
+                atStart = true
+            } else if b == UInt8(ascii: "."), atStart {
+                dots += 1
+            } else {
+                atStart = false
+                dots = 0
+            }
         }
-        return p
+        return dots == 2 ? failurePath : p
     }
 
     private func writeBytes(_ bytes: [UInt8], to p: String) throws {

@@ -53,7 +53,9 @@ enum CodecSupport {
             e.set(target, .object(m))
             return e
         }
-        switch result {
+        // Consuming the result leaves each FieldMap uniquely referenced, so the event can
+        // update `@timestamp` in place instead of copying the decoded fields.
+        switch consume result {
         case .failure(let error):
             failure(error.description)
         case .success(.object(let m)):

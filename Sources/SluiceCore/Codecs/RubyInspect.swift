@@ -21,17 +21,17 @@ enum RubyInspect {
     /// `indentation` is the column of this hash's keys' padding (amazing_print's current indentation).
     static func appendHash(_ m: FieldMap, indentation: Int, _ out: inout [UInt8]) {
         guard !m.isEmpty else { JSONWriter.appendASCII("{}", &out); return }
-        let order = m.keys.indices.sorted { m.keys[$0].utf8.lexicographicallyPrecedes(m.keys[$1].utf8) }
-        let keys = order.map { inspect(m.keys[$0]) }
+        let entries = m.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        let keys = entries.map { inspect($0.key) }
         let widths = keys.map(characterCount)
         let width = (widths.max() ?? 0) + indentation
         out.append(contentsOf: [UInt8(ascii: "{"), 0x0A])
-        for (n, k) in order.enumerated() {
+        for (n, e) in entries.enumerated() {
             spaces(width - widths[n], &out)
             out.append(contentsOf: keys[n])
             JSONWriter.appendASCII(" => ", &out)
-            appendValue(m.values[k], indentation: indentation + step, &out)
-            if n < order.count - 1 { out.append(UInt8(ascii: ",")) }
+            appendValue(e.value, indentation: indentation + step, &out)
+            if n < entries.count - 1 { out.append(UInt8(ascii: ",")) }
             out.append(0x0A)
         }
         spaces(indentation - step, &out)

@@ -66,9 +66,19 @@ public enum DateParsing {
         }
         guard r.done else { return nil }
         let local = days * 86_400 + Int64(secondOfDay)
-        let zone = offset.map { DateZone.fixed(offsetSeconds: $0) } ?? defaultZone
-        guard let utc = zone.epochSecond(fromLocal: local) else { return nil }
+        let utc: Int64
+        if let offset { utc = local - Int64(offset) } else {
+            guard let u = defaultZone.epochSecond(fromLocal: local) else { return nil }
+            utc = u
+        }
+        guard DateParsing.representable(utc) else { return nil }
         return Timestamp(seconds: utc, nanos: Int64(nanos))
+    }
+
+    /// Timestamps hold nanoseconds in an Int64: years 1678 to 2261. Joda reads 9-digit years;
+    /// those must fail rather than wrap around.
+    static func representable(_ epochSecond: Int64) -> Bool {
+        epochSecond > -9_223_372_035 && epochSecond < 9_223_372_035
     }
 
     // MARK: epoch forms

@@ -1,32 +1,38 @@
 /// An insertion-ordered map of field names to values.
 ///
-/// Events hold a handful of fields, so lookups scan two parallel arrays; that beats
-/// hashing for small maps. Large maps (full tweets carry hundreds of keys) get a hash
-/// index once they pass `indexThreshold`.
+/// Events hold a handful of fields, so lookups scan one array of entries; that beats
+/// hashing for small maps, and copying an event costs one allocation. Large maps (full
+/// tweets carry hundreds of keys) get a hash index once they pass `indexThreshold`.
 public struct FieldMap: Sendable, Hashable {
-    public private(set) var keys: [String] = []
-    public private(set) var values: [Value] = []
+    public struct Entry: Sendable, Hashable {
+        public var key: String
+        public var value: Value
+    }
+
+    public private(set) var entries: [Entry] = []
     private var index: [String: Int]? = nil
     private static let indexThreshold = 24
 
     public init() {}
-    public init(minimumCapacity n: Int) {
-        keys.reserveCapacity(n)
-        values.reserveCapacity(n)
-    }
+    public init(minimumCapacity n: Int) { entries.reserveCapacity(n) }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var keys: [String] { entries.map(\.key) }
+    public var values: [Value] { entries.map(\.value) }
 
     @inline(__always)
     public func position(of key: String) -> Int? {
         if let index { return index[key] }
-        for i in keys.indices where keys[i] == key { return i }
+        for i in entries.indices where entries[i].key == key { return i }
         return nil
     }
 
+    public func key(at i: Int) -> String { entries[i].key }
+    public func value(at i: Int) -> Value { entries[i].value }
+
     public subscript(key: String) -> Value? {
-        get { position(of: key).map { values[$0] } }
+        get { position(of: key).map { entries[$0].value } }
         set {
             if let newValue { set(key, newValue) } else { removeValue(forKey: key) }
         }
@@ -34,13 +40,12 @@ public struct FieldMap: Sendable, Hashable {
 
     public mutating func set(_ key: String, _ value: Value) {
         if let i = position(of: key) {
-            values[i] = value
+            entries[i].value = value
         } else {
-            keys.append(key)
-            values.append(value)
+            entries.append(Entry(key: key, value: value))
             if index != nil {
-                index?[key] = keys.count - 1
-            } else if keys.count > Self.indexThreshold {
+                index?[key] = entries.count - 1
+            } else if entries.count > Self.indexThreshold {
                 rebuildIndex()
             }
         }
@@ -49,8 +54,7 @@ public struct FieldMap: Sendable, Hashable {
     @discardableResult
     public mutating func removeValue(forKey key: String) -> Value? {
         guard let i = position(of: key) else { return nil }
-        keys.remove(at: i)
-        let v = values.remove(at: i)
+        let v = entries.remove(at: i).value
         if index != nil { rebuildIndex() }
         return v
     }
@@ -60,14 +64,18 @@ public struct FieldMap: Sendable, Hashable {
     public mutating func modify<R>(_ key: String, default initial: @autoclosure () -> Value,
                                    _ body: (inout Value) throws -> R) rethrows -> R {
         let i: Int
-        if let p = position(of: key) { i = p } else { set(key, initial()); i = keys.count - 1 }
-        return try body(&values[i])
+        if let p = position(of: key) { i = p } else { set(key, initial()); i = entries.count - 1 }
+        return try body(&entries[i].value)
     }
 
     /// Mutates the value at an existing position in place.
     public mutating func modifyValue<R>(at i: Int, _ body: (inout Value) throws -> R) rethrows -> R {
-        try body(&values[i])
+        try body(&entries[i].value)
     }
+
+    /// Replaces the value at an existing position.
+    @inline(__always)
+    public mutating func setValue(_ v: Value, at i: Int) { entries[i].value = v }
 
     public mutating func rename(_ old: String, to new: String) {
         guard let v = removeValue(forKey: old) else { return }
@@ -75,16 +83,16 @@ public struct FieldMap: Sendable, Hashable {
     }
 
     private mutating func rebuildIndex() {
-        if keys.count <= Self.indexThreshold { index = nil; return }
-        var d = [String: Int](minimumCapacity: keys.count * 2)
-        for (i, k) in keys.enumerated() { d[k] = i }
+        if entries.count <= Self.indexThreshold { index = nil; return }
+        var d = [String: Int](minimumCapacity: entries.count * 2)
+        for (i, e) in entries.enumerated() { d[e.key] = i }
         index = d
     }
 
     public static func == (a: FieldMap, b: FieldMap) -> Bool {
         guard a.count == b.count else { return false }
-        for i in a.keys.indices {
-            guard let v = b[a.keys[i]], v == a.values[i] else { return false }
+        for e in a.entries {
+            guard let v = b[e.key], v == e.value else { return false }
         }
         return true
     }
@@ -96,13 +104,11 @@ public struct FieldMap: Sendable, Hashable {
 }
 
 extension FieldMap: Sequence {
-    public func makeIterator() -> AnyIterator<(key: String, value: Value)> {
-        var i = 0
-        let keys = self.keys, values = self.values
-        return AnyIterator {
-            guard i < keys.count else { return nil }
-            defer { i += 1 }
-            return (keys[i], values[i])
+    public struct Iterator: IteratorProtocol {
+        var base: IndexingIterator<[Entry]>
+        public mutating func next() -> (key: String, value: Value)? {
+            base.next().map { ($0.key, $0.value) }
         }
     }
+    public func makeIterator() -> Iterator { Iterator(base: entries.makeIterator()) }
 }

@@ -7,7 +7,8 @@ public struct FieldReference: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `text`, throwing on malformed brackets.
     public init(parsing text: String) throws(FieldReferenceError) {
-        if !text.contains("[") && !text.contains("]") {
+        // Scan bytes: String.contains(String) would go through Foundation when it is loaded.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }) {
             guard !text.isEmpty else { throw FieldReferenceError(text: text, reason: "empty field name") }
             path = [text]
             return
@@ -24,7 +25,7 @@ public struct FieldReference: Sendable, Hashable, CustomStringConvertible {
                 throw FieldReferenceError(text: text, reason: "expected `[name]`")
             }
             let name = rest[rest.index(after: rest.startIndex)..<close]
-            if name.isEmpty || name.contains("[") {
+            if name.isEmpty || name.utf8.contains(UInt8(ascii: "[")) {
                 throw FieldReferenceError(text: text, reason: "empty or nested brackets")
             }
             parts.append(String(name))

@@ -26,15 +26,14 @@ enum JSONWriter {
 
     static func writeObject(_ m: FieldMap, skipMetadata: Bool, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
-        let keys = m.keys, values = m.values
         var first = true
-        for k in keys.indices {
-            if skipMetadata && keys[k] == Event.metadataKey { continue }
+        for e in m.entries {
+            if skipMetadata && e.key.utf8.count == 9 && e.key == Event.metadataKey { continue }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            appendString(keys[k], &out)
+            appendString(e.key, &out)
             out.append(UInt8(ascii: ":"))
-            write(values[k], &out)
+            write(e.value, &out)
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -51,9 +50,11 @@ enum JSONWriter {
     /// Copies runs of plain bytes in one go; only the bytes JSON forbids are rewritten.
     static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, _ out: inout [UInt8]) {
         var run = 0
-        for k in 0..<b.count {
+        var k = 0
+        while true {
+            k = jsonSpecialByteIndex(b, from: k)
+            guard k < b.count else { break }
             let c = b[k]
-            guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
             if k > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<k])) }
             run = k + 1
             out.append(UInt8(ascii: "\\"))
@@ -70,6 +71,7 @@ enum JSONWriter {
                 out.append(hexDigit(c >> 4))
                 out.append(hexDigit(c & 0xF))
             }
+            k += 1
         }
         if run < b.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<b.count])) }
     }
@@ -87,6 +89,17 @@ enum JSONWriter {
         if n < 0 { out.append(UInt8(ascii: "-")) }
         let start = out.count
         repeat { out.append(UInt8(truncatingIfNeeded: 48 + x % 10)); x /= 10 } while x > 0
-        out[start...].reverse()
+        reverseTail(&out, from: start)
+    }
+}
+
+/// Reverses `out[start...]` in place (slicing a mutable array would copy it).
+@inline(__always)
+func reverseTail(_ out: inout [UInt8], from start: Int) {
+    var i = start, j = out.count - 1
+    while i < j {
+        out.swapAt(i, j)
+        i += 1
+        j -= 1
     }
 }

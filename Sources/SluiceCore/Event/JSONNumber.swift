@@ -23,6 +23,7 @@ extension JSONWriter {
             appendASCII(".0", &out)
             return
         }
+        if appendShortDecimal(d, &out) { return }
         // Swift's description is the shortest round-trip form; take its digits and exponent
         // and lay them out as Ruby does.
         let text = d.description
@@ -69,5 +70,32 @@ extension JSONWriter {
                 appendInt(Int64(abs(e)), &out)
             }
         }
+    }
+
+    /// Fast path for the decimals logs are full of (`0.0123`, `52.52`): the fewest fraction
+    /// digits `k` whose integer `m = d × 10^k` divides back to exactly `d`. Both `m` and `10^k`
+    /// are exact doubles, so the check is exact; no match (17-digit values) falls back.
+    private static func appendShortDecimal(_ d: Double, _ out: inout [UInt8]) -> Bool {
+        let a = abs(d)
+        guard a >= 1e-4 && a < 1e15 else { return false }
+        for k in 1...22 {
+            let scaled = (a * powersOf10[k]).rounded(.toNearestOrEven)
+            guard scaled < 9_007_199_254_740_992 else { return false }  // 2^53: beyond it m is inexact
+            guard scaled / powersOf10[k] == a else { continue }
+            if d < 0 { out.append(UInt8(ascii: "-")) }
+            // m's digits with the point k places from the right, zero-padded to "0.xxx".
+            let start = out.count
+            var m = UInt64(scaled)
+            var written = 0
+            repeat {
+                out.append(UInt8(truncatingIfNeeded: 48 + m % 10))
+                m /= 10
+                written += 1
+                if written == k { out.append(UInt8(ascii: ".")) }
+            } while m > 0 || written <= k
+            reverseTail(&out, from: start)
+            return true
+        }
+        return false
     }
 }

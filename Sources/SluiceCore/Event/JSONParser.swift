@@ -5,8 +5,18 @@ struct JSONParser {
     private var i = 0
     private var depth = 0
     private var scratch: [UInt8] = []
+    // Members of the containers being parsed. Collecting them here and building each
+    // container once at its end saves the repeated regrowth of small arrays.
+    // Slots above `top` are stale and get overwritten, which is cheaper than removing them.
+    private var keyStack: [String] = []
+    private var valueStack: [Value] = []
+    private var top = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { b = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        b = bytes
+        keyStack.reserveCapacity(16)
+        valueStack.reserveCapacity(16)
+    }
 
     mutating func document() throws(JSONError) -> Value {
         if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }  // UTF-8 byte order mark
@@ -55,6 +65,18 @@ struct JSONParser {
         i += n
     }
 
+    @inline(__always)
+    private mutating func push(_ key: String, _ v: Value) {
+        if top < valueStack.count {
+            keyStack[top] = key
+            valueStack[top] = v
+        } else {
+            keyStack.append(key)
+            valueStack.append(v)
+        }
+        top += 1
+    }
+
     private mutating func enter(_ open: Int) throws(JSONError) {
         depth += 1
         if depth > JSON.maxDepth { throw error("nesting deeper than \(JSON.maxDepth) levels", at: open) }
@@ -65,9 +87,9 @@ struct JSONParser {
         i += 1
         try enter(open)
         defer { depth -= 1 }
-        var m = FieldMap()
         skipWhitespace()
-        if i < b.count && b[i] == UInt8(ascii: "}") { i += 1; return .object(m) }
+        if i < b.count && b[i] == UInt8(ascii: "}") { i += 1; return .object(FieldMap()) }
+        let base = top
         while true {
             skipWhitespace()
             guard i < b.count else { throw error("unexpected end of input in object") }
@@ -76,11 +98,18 @@ struct JSONParser {
             skipWhitespace()
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
             i += 1
-            m.set(key, try value())
+            let v = try value()
+            push(key, v)
             skipWhitespace()
             guard i < b.count else { throw error("unexpected end of input in object") }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; return .object(m) }
+            if b[i] == UInt8(ascii: "}") {
+                i += 1
+                var m = FieldMap(minimumCapacity: top - base)
+                for k in base..<top { m.set(keyStack[k], valueStack[k]) }
+                top = base
+                return .object(m)
+            }
             throw error("expected ',' or '}' in object, found \(describe(b[i]))")
         }
     }
@@ -90,15 +119,21 @@ struct JSONParser {
         i += 1
         try enter(open)
         defer { depth -= 1 }
-        var a: [Value] = []
         skipWhitespace()
-        if i < b.count && b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+        if i < b.count && b[i] == UInt8(ascii: "]") { i += 1; return .array([]) }
+        let base = top
         while true {
-            a.append(try value())
+            let v = try value()
+            push("", v)
             skipWhitespace()
             guard i < b.count else { throw error("unexpected end of input in array") }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+            if b[i] == UInt8(ascii: "]") {
+                i += 1
+                let a = Array(valueStack[base..<top])
+                top = base
+                return .array(a)
+            }
             throw error("expected ',' or ']' in array, found \(describe(b[i]))")
         }
     }
@@ -109,14 +144,10 @@ struct JSONParser {
         let quote = i
         i += 1
         let start = i
-        while i < b.count {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") {
-                i += 1
-                return String(decoding: UnsafeBufferPointer(rebasing: b[start..<(i - 1)]), as: UTF8.self)
-            }
-            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+        i = jsonSpecialByteIndex(b, from: i)
+        if i < b.count && b[i] == UInt8(ascii: "\"") {
             i += 1
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<(i - 1)]), as: UTF8.self)
         }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))

@@ -139,5 +139,5 @@ func appendNumber(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
     let start = out.count
     repeat { out.append(UInt8(48 + x % 10)); x /= 10 } while x > 0
     while out.count - start < width { out.append(48) }
-    out[start...].reverse()
+    reverseTail(&out, from: start)
 }

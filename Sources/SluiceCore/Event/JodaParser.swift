@@ -167,7 +167,8 @@ public struct JodaParser: Sendable {
         func check(_ v: Int, _ name: String, _ lo: Int, _ hi: Int) -> Failure? {
             v >= lo && v <= hi ? nil : .value("Value \(v) for \(name) must be in the range [\(lo),\(hi)]")
         }
-        let zone = f.offset.map { DateZone.fixed(offsetSeconds: $0) } ?? f.zone ?? timezone ?? self.timezone ?? .current
+        // A parsed offset is applied directly: building a fixed DateZone would allocate its name.
+        let zone = f.offset != nil ? DateZone.utc : f.zone ?? timezone ?? self.timezone ?? .current
         // Joda parses without a year as year 2000 (a leap year, so Feb 29 passes), then Logstash swaps in its guess.
         var year = f.year ?? f.yearOfEra.map { f.bc ? 1 - $0 : $0 } ?? f.weekyear ?? 2000
         let month = f.month ?? 1
@@ -223,7 +224,10 @@ public struct JodaParser: Sendable {
             return .failure(e)
         }
         let local = days * 86_400 + Int64(hour * 3600 + f.minute * 60 + f.second)
-        guard let utc = zone.epochSecond(fromLocal: local) else { return .failure(.gap) }
+        guard let utc = f.offset.map({ local - Int64($0) }) ?? zone.epochSecond(fromLocal: local) else {
+            return .failure(.gap)
+        }
+        guard DateParsing.representable(utc) else { return .failure(.value("year \(year) is out of range")) }
         return .success(Timestamp(seconds: utc, nanos: Int64(f.nanos)))
     }
 

@@ -45,9 +45,8 @@ public struct DateZone: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The platform's default zone (Logstash's date filter falls back to it when no `timezone` is set).
-    public static var current: DateZone {
-        DateZone(TimeZone.current.identifier) ?? .utc
-    }
+    /// Resolved once: parsers consult it per event.
+    public static let current: DateZone = DateZone(TimeZone.current.identifier) ?? .utc
 
     public var isFixed: Bool { fixedOffset != nil }
 

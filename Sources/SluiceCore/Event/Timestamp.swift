@@ -88,14 +88,14 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     public func appendISO8601(to out: inout [UInt8]) {
         let c = components()
-        func pad(_ v: Int, _ width: Int) {
-            var digits: [UInt8] = []
+        @inline(__always) func pad(_ v: Int, _ width: Int) {
+            var div = 1
+            for _ in 1..<width { div &*= 10 }
             var x = v
-            for _ in 0..<width { digits.append(UInt8(48 + x % 10)); x /= 10 }
-            out.append(contentsOf: digits.reversed())
+            while div > 0 { out.append(UInt8(truncatingIfNeeded: 48 &+ (x / div) % 10)); x %= div; div /= 10 }
         }
         if c.year < 0 { out.append(UInt8(ascii: "-")) }
-        pad(abs(c.year), 4); out.append(UInt8(ascii: "-")); pad(c.month, 2); out.append(UInt8(ascii: "-"))
+        pad(abs(c.year) % 10000, 4); out.append(UInt8(ascii: "-")); pad(c.month, 2); out.append(UInt8(ascii: "-"))
         pad(c.day, 2); out.append(UInt8(ascii: "T")); pad(c.hour, 2); out.append(UInt8(ascii: ":"))
         pad(c.minute, 2); out.append(UInt8(ascii: ":")); pad(c.second, 2); out.append(UInt8(ascii: "."))
         let ns = c.nanosecond

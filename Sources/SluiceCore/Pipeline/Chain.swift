@@ -1,3 +1,13 @@
+extension Event {
+    /// Moves the event out, leaving an empty one (no reference counting on the way).
+    @inline(__always)
+    mutating func take() -> Event {
+        var out = Event(fields: FieldMap(), stamp: false)
+        swap(&out, &self)
+        return out
+    }
+}
+
 /// Scratch space one worker reuses for every batch.
 struct WorkerScratch {
     var context = FilterContext()
@@ -17,7 +27,7 @@ typealias Step = (inout Event, inout WorkerScratch) -> Void
 enum ChainCompiler {
     /// Compiles the filter section for one worker, with its own filter instances.
     static func filters(_ nodes: [PlanNode<FilterPlan>], context: PluginContext) throws -> Step {
-        try compile(nodes, then: { ev, s in s.filtered.append(ev) }) { plan, next in
+        try compile(nodes, then: { ev, s in s.filtered.append(ev.take()) }) { plan, next in
             let filter = try plan.type.init(settings: plan.settings, context: context)
             let decoration = FilterDecoration(settings: plan.settings)
             return { ev, s in
@@ -78,31 +88,47 @@ enum ChainCompiler {
 }
 
 /// The filter common options applied when a filter succeeds, in Logstash's order:
-/// add_field, remove_field, add_tag, remove_tag.
+/// add_field, remove_field, add_tag, remove_tag. Names that hold no `%{}` are parsed once.
 struct FilterDecoration {
-    let addFields: [(Template, Template)]
-    let removeFields: [Template]
-    let addTags: [Template]
-    let removeTags: [Template]
+    /// A field name: parsed at config time, or a template rendered and parsed per event.
+    enum Name {
+        case fixed(FieldReference)
+        case templated(Template)
 
-    init(settings: PluginSettings) {
-        addFields = settings.hash("add_field").map { (Template($0.key), Template($0.value.renderedString)) }
-        removeFields = settings.strings("remove_field").map { Template($0) }
-        addTags = settings.strings("add_tag").map { Template($0) }
-        removeTags = settings.strings("remove_tag").map { Template($0) }
+        init(_ text: String) {
+            let t = Template(text)
+            if t.isConstant, let ref = try? FieldReference(parsing: text) { self = .fixed(ref) } else { self = .templated(t) }
+        }
+
+        func resolve(_ event: Event) -> FieldReference? {
+            switch self {
+            case .fixed(let r): return r
+            case .templated(let t): return try? FieldReference(parsing: t.render(event))
+            }
+        }
     }
 
-    var isEmpty: Bool { addFields.isEmpty && removeFields.isEmpty && addTags.isEmpty && removeTags.isEmpty }
+    let addFields: [(Name, Template)]
+    let removeFields: [Name]
+    let addTags: [Template]
+    let removeTags: [Template]
+    let isEmpty: Bool
+
+    init(settings: PluginSettings) {
+        addFields = settings.hash("add_field").map { (Name($0.key), Template($0.value.renderedString)) }
+        removeFields = settings.strings("remove_field").map { Name($0) }
+        addTags = settings.strings("add_tag").map { Template($0) }
+        removeTags = settings.strings("remove_tag").map { Template($0) }
+        isEmpty = addFields.isEmpty && removeFields.isEmpty && addTags.isEmpty && removeTags.isEmpty
+    }
 
     func apply(to event: inout Event) {
         if isEmpty { return }
         for (name, value) in addFields {
-            if let ref = try? FieldReference(parsing: name.render(event)) {
-                event.addField(ref, value.render(event))
-            }
+            if let ref = name.resolve(event) { event.addField(ref, value.render(event)) }
         }
         for f in removeFields {
-            if let ref = try? FieldReference(parsing: f.render(event)) { event.remove(ref) }
+            if let ref = f.resolve(event) { event.remove(ref) }
         }
         for t in addTags { event.addTag(t.render(event)) }
         for t in removeTags { event.removeTag(t.render(event)) }

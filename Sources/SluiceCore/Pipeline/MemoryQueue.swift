@@ -71,7 +71,8 @@ public final class MemoryQueue: EventQueue {
         var deadline: ContinuousClock.Instant? = nil
         while true {
             let (took, closed, isEmpty) = take(into: &events, acks: &acks, max: maxEvents)
-            if events.count >= maxEvents || (closed && isEmpty) {
+            // Full, or the next chunk would overflow the batch, or nothing more will come.
+            if events.count >= maxEvents || (!isEmpty && !events.isEmpty) || (closed && isEmpty) {
                 return events.isEmpty && acks.isEmpty ? nil : Batch(events: events, acks: acks)
             }
             if events.isEmpty && acks.isEmpty {

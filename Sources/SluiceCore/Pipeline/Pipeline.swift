@@ -96,20 +96,32 @@ public final class Pipeline: Sendable {
     }
 
     private func work(chain: Step, router: Step) async {
-        let outputs = plan.value.outputs
+        let plan = self.plan.value
+        let outputs = plan.outputs
+        let hasFilters = !plan.filters.isEmpty
+        // Without output conditionals every event goes to every output: no routing step.
+        let unconditional = plan.outputTree.allSatisfy { if case .plugin = $0 { return true } else { return false } }
         var scratch = WorkerScratch(outputs: outputs.count)
         while let batch = await queue.pop(maxEvents: settings.batchSize, maxDelay: settings.batchDelay) {
-            for var event in batch.events { chain(&event, &scratch) }
-            var filtered: [Event] = []
-            swap(&filtered, &scratch.filtered)
-            for i in filtered.indices { router(&filtered[i], &scratch) }
-            filtered.removeAll(keepingCapacity: true)
-            swap(&filtered, &scratch.filtered)
+            var events = batch.events
+            if hasFilters {
+                for i in events.indices { chain(&events[i], &scratch) }
+                swap(&events, &scratch.filtered)
+                scratch.filtered.removeAll(keepingCapacity: true)
+            }
             var delivered = true
-            for (i, output) in outputs.enumerated() where !scratch.routes[i].isEmpty {
-                let events = scratch.routes[i]
-                scratch.routes[i].removeAll(keepingCapacity: true)
-                if !(await deliver(events, to: output.plugin, id: output.id)) { delivered = false }
+            if unconditional {
+                for output in outputs where !events.isEmpty {
+                    if !(await deliver(events, to: output.plugin, id: output.id)) { delivered = false }
+                }
+            } else {
+                for i in events.indices { router(&events[i], &scratch) }
+                events = []
+                for (i, output) in outputs.enumerated() where !scratch.routes[i].isEmpty {
+                    let routed = scratch.routes[i]
+                    scratch.routes[i].removeAll(keepingCapacity: true)
+                    if !(await deliver(routed, to: output.plugin, id: output.id)) { delivered = false }
+                }
             }
             batch.resolve(delivered ? .delivered : .failed)
         }
