@@ -29,6 +29,15 @@ public struct PipelineHarness {
         public var byOutput: [String: [Event]]
         /// Acknowledgement statuses of the harness input's batches.
         public var acks: [AckStatus]
+        /// What outputs sent to the dead-letter queue, in order.
+        public var deadLetters: [DeadLetter]
+    }
+
+    /// An event an output gave up on, with the output's id and the reason.
+    public struct DeadLetter: Sendable {
+        public var event: Event
+        public var pluginId: String
+        public var reason: String
     }
 
     /// Validates `config` (no input section needed) and returns the errors, or nil if valid.
@@ -56,6 +65,53 @@ public struct PipelineHarness {
         return session.result()
     }
 
+    /// Starts `config` in the background, for inputs that never end on their own (tail a
+    /// file, consume a topic): watch `current`, then `stop()` or `abort()` and `finish()`.
+    public func start(_ config: String, events: [Event] = [], chunkSize: Int = 50) throws -> Running {
+        let session = Session()
+        session.input = events
+        session.chunkSize = chunkSize
+        let pipeline = Pipeline(plan: try plan(config, session: session), settings: settings)
+        return Running(pipeline: pipeline, session: session, task: Task { try await pipeline.run() })
+    }
+
+    /// A pipeline started by `start`.
+    public final class Running: Sendable {
+        public let pipeline: Pipeline
+        let session: Session
+        let task: Task<Void, any Error>
+
+        init(pipeline: Pipeline, session: Session, task: Task<Void, any Error>) {
+            self.pipeline = pipeline
+            self.session = session
+            self.task = task
+        }
+
+        /// What was captured and acknowledged so far.
+        public var current: Result { session.result() }
+
+        /// Polls until `condition` holds on what was captured so far, or `timeout` passes.
+        /// Returns whether it held.
+        @discardableResult
+        public func waitUntil(timeout: Duration = .seconds(30), _ condition: (Result) -> Bool) async -> Bool {
+            let deadline = ContinuousClock.now.advanced(by: timeout)
+            while ContinuousClock.now < deadline {
+                if condition(session.result()) { return true }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return condition(session.result())
+        }
+
+        public func stop() { pipeline.stop() }
+        public func abort() { pipeline.abort() }
+
+        /// Waits for `run` to return (after `stop`, or when the inputs finished).
+        public func finish() async throws -> Result {
+            try await task.value
+            return session.result()
+        }
+    }
+
     private func plan(_ config: String, session: Session) throws -> PipelinePlan {
         var parsed = try ConfigLoader.load(string: config, supportEscapes: settings.supportEscapes)
         let id = Sessions.shared.add(session)
@@ -65,7 +121,8 @@ public struct PipelineHarness {
         if !parsed.hasOutputs {
             parsed.outputs += try ConfigLoader.load(string: "output { capture { session => \"\(id)\" } }", supportEscapes: false).outputs
         }
-        let context = PluginContext(logger: Logger(label: "sluice.test"), pipeline: settings)
+        let context = PluginContext(logger: Logger(label: "sluice.test"), pipeline: settings,
+                                    deadLetters: DeadLetterSink { session.deadLetter($0, $1, $2) })
         return try PipelinePlan(config: parsed, registry: registry, context: context)
     }
 }
@@ -77,15 +134,19 @@ final class Session: @unchecked Sendable {
     var chunkSize = 50
     private var captured: [(String, Event)] = []
     private var acks: [AckStatus] = []
+    private var deadLetters: [PipelineHarness.DeadLetter] = []
 
     func capture(_ id: String, _ events: [Event]) { lock.withLock { _ in captured += events.map { (id, $0) } } }
     func ack(_ s: AckStatus) { lock.withLock { _ in acks.append(s) } }
+    func deadLetter(_ e: Event, _ pluginId: String, _ reason: String) {
+        lock.withLock { _ in deadLetters.append(.init(event: e, pluginId: pluginId, reason: reason)) }
+    }
 
     func result() -> PipelineHarness.Result {
         lock.withLock { _ in
             var by: [String: [Event]] = [:]
             for (id, e) in captured { by[id, default: []].append(e) }
-            return PipelineHarness.Result(events: captured.map(\.1), byOutput: by, acks: acks)
+            return PipelineHarness.Result(events: captured.map(\.1), byOutput: by, acks: acks, deadLetters: deadLetters)
         }
     }
 }

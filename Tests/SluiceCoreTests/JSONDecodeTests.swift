@@ -130,4 +130,15 @@ import Testing
     @Test func errorDescription() {
         #expect(error("[1 2]")?.description == "expected ',' or ']' in array, found character '2' at byte 3")
     }
+
+    /// Arbitrary bytes never crash the decoder; errors point inside the input.
+    @Test func randomInputIsSafe() {
+        let alphabet = Array(#"{}[]":,.-+eE0123456789 \tntrufalse\u\"x"#.utf8) + [0xFF, 0xC3, 0x00, 0x0A]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            let n = Int.random(in: 0...40, using: &rng)
+            let bytes = (0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
+            do { _ = try JSON.decode(bytes) } catch { #expect(error.offset >= 0 && error.offset <= bytes.count) }
+        }
+    }
 }

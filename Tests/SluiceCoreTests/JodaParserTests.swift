@@ -24,6 +24,8 @@ import Testing
         #expect(try parse("yyyy-MM-dd HH:mm:ss,SSS", "2026-11-20 23:58:44,123") == utc(2026, 11, 20, 23, 58, 44, ns: 123_000_000))
         #expect(try parse("yyyy-MM-dd HH:mm:ss.SSSSSS", "2026-11-20 23:58:44.123456") == utc(2026, 11, 20, 23, 58, 44, ns: 123_456_000))
         #expect(try parse("HH:mm:ss.S", "01:02:03.5") == utc(2026, 1, 1, 1, 2, 3, ns: 500_000_000))
+        #expect(try parse("HH:mm:ss.SSSSSSSSSSSS", "01:02:03.123456789123") == utc(2026, 1, 1, 1, 2, 3, ns: 123_456_789))
+        #expect(throws: DateParseError.self) { try parse(String(repeating: "y", count: 30), String(repeating: "9", count: 30)) }
         // Joda reads at most as many fraction digits as the pattern has.
         #expect(throws: DateParseError.self) { try parse("yyyy-MM-dd HH:mm:ss.SSS", "2026-11-20 23:58:44.123456") }
     }
@@ -135,5 +137,18 @@ import Testing
         #expect(throws: DatePatternError.self) { try JodaParser("Cyy") }
         #expect((try? JodaParser("yyyy 'bb'")) != nil)
         #expect((try? JodaParser("MMM d")).map { !$0.hasYear } == true)
+    }
+
+    @Test func randomInputNeverCrashes() {
+        let patterns = ["yyyy-MM-dd HH:mm:ss.SSS Z", "MMM  d HH:mm:ss", "EEE, dd MMM yyyy HH:mm:ss ZZ", "yy", "ZZZ", "hh a", "D e w"]
+        let alphabet: [Character] = ["0", "1", "2", "9", "-", ":", " ", "+", "Z", "N", "o", "v", "/", "A", "M", "."]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let text = String((0..<Int.random(in: 0...24, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "0" })
+            for p in patterns { _ = try? parse(p, text) }
+            _ = DateParsing.parseISO8601(text)
+            _ = DateParsing.parseUnix(text)
+            _ = DateParsing.parseTAI64N(text)
+        }
     }
 }

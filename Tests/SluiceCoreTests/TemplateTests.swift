@@ -123,4 +123,16 @@ import Testing
             #expect(String(decoding: out, as: UTF8.self) == v.renderedString)
         }
     }
+
+    @Test func randomTemplatesNeverCrash() {
+        let alphabet: [Character] = ["%", "{", "}", "+", "[", "]", "a", "'", "Y", "s", "é"]
+        var rng = SystemRandomNumberGenerator()
+        let e = event()
+        for _ in 0..<3000 {
+            let text = String((0..<Int.random(in: 0...16, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "a" })
+            let t = Template(text)
+            let out = t.render(e)
+            if t.isConstant { #expect(out == text) }
+        }
+    }
 }

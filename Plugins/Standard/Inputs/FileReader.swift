@@ -176,22 +176,32 @@ final class FileReader {
         }
         var progressed = false
         var buffer = [UInt8](repeating: 0, count: options.chunkSize)
+        // Turning lines into events is the costly part: it runs in child tasks, two chunks
+        // at a time, while this task reads on. Pieces are still sent in file order.
+        var inFlight: [Task<[LineFramer.Piece], Never>] = []
+        let framer = lineFramer(for: w)
+        func sendOldest() async throws {
+            let pieces = await inFlight.removeFirst().value
+            for piece in pieces { try await send(piece.events, w, end: piece.end) }
+        }
         for _ in 0..<options.chunkCount {
-            if Task.isCancelled { return progressed }
+            if Task.isCancelled { break }
             let n = buffer.withUnsafeMutableBytes { pread(w.fd, $0.baseAddress, options.chunkSize, off_t(w.position)) }
             if n < 0 {
                 if errno == EINTR { continue }
+                for t in inFlight { _ = await t.value }
                 throw IOError("read", path: w.path)
             }
             if n == 0 {
+                while !inFlight.isEmpty { try await sendOldest() }
                 if options.readMode {
                     // The last line may lack a delimiter; in read mode the file is complete.
                     if !w.carry.isEmpty {
                         let line = w.carry
                         w.carry = []
-                        var events: [Event] = []
-                        line.withUnsafeBufferPointer { appendEvent(&events, $0, w, now: Timestamp.now()) }
-                        try await send(events, w, end: w.position)
+                        for piece in framer.pieces(line, base: w.position - UInt64(line.count), withFinalLine: true) {
+                            try await send(piece.events, w, end: piece.end)
+                        }
                     }
                     w.readDone = true
                     close(w.fd)
@@ -201,80 +211,28 @@ final class FileReader {
             }
             progressed = true
             w.lastChange = FileReader.now()
-            let base = w.position
-            let pieces = buffer.withUnsafeBufferPointer { frame(UnsafeBufferPointer(rebasing: $0[0..<n]), w, base: base) }
+            // Complete lines (with the carried-over start of the first one) go to a child task;
+            // the unterminated tail waits for the next read.
+            let regionBase = w.position - UInt64(w.carry.count)
+            var region = w.carry
+            region.append(contentsOf: buffer[0..<n])
             w.position += UInt64(n)
-            for piece in pieces { try await send(piece.events, w, end: piece.end) }
+            let cut = framer.endOfLastLine(region, searchFrom: max(0, w.carry.count - framer.delimiter.count + 1))
+            w.carry = Array(region[cut...])
+            region.removeSubrange(cut...)
+            if region.isEmpty { continue }
+            let complete = region
+            inFlight.append(Task { framer.pieces(complete, base: regionBase, withFinalLine: false) })
+            if inFlight.count >= 2 { try await sendOldest() }
         }
+        while !inFlight.isEmpty { try await sendOldest() }
         return progressed
     }
 
-    /// Splits a read into lines (the last partial line is carried over) and makes events,
-    /// in pieces of at most one batch, each with the file offset just past its last line,
-    /// so every piece can be acknowledged on its own.
-    func frame(_ buf: UnsafeBufferPointer<UInt8>, _ w: Watched, base: UInt64) -> [(events: [Event], end: UInt64)] {
-        var pieces: [(events: [Event], end: UInt64)] = []
-        var events: [Event] = []
-        events.reserveCapacity(batchSize)
-        let now = Timestamp.now()
-        let delim = options.delimiter
-        guard let start0 = buf.baseAddress else { return pieces }
-        var start = 0
-        var search = 0
-        while search < buf.count {
-            let idx: Int
-            if delim.count == 1 {
-                guard let p = memchr(start0 + search, Int32(delim[0]), buf.count - search) else { break }
-                idx = start0.distance(to: p.assumingMemoryBound(to: UInt8.self))
-            } else {
-                guard let i = firstIndex(of: delim, in: buf, from: search) else { break }
-                idx = i
-            }
-            if w.carry.isEmpty {
-                appendEvent(&events, UnsafeBufferPointer(rebasing: buf[start..<idx]), w, now: now)
-            } else {
-                w.carry.append(contentsOf: buf[start..<idx])
-                let line = w.carry
-                w.carry = []
-                line.withUnsafeBufferPointer { appendEvent(&events, $0, w, now: now) }
-            }
-            start = idx + delim.count
-            search = start
-            if events.count >= batchSize {
-                pieces.append((events, base + UInt64(start)))
-                events = []
-                events.reserveCapacity(batchSize)
-            }
-        }
-        if !events.isEmpty { pieces.append((events, base + UInt64(start))) }
-        if start < buf.count { w.carry.append(contentsOf: buf[start...]) }
-        return pieces
-    }
-
-    func firstIndex(of d: [UInt8], in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        var i = from
-        while i + d.count <= buf.count {
-            if buf[i] == d[0] && buf[i..<(i + d.count)].elementsEqual(d) { return i }
-            i += 1
-        }
-        return nil
-    }
-
-    @inline(__always)
-    func appendEvent(_ events: inout [Event], _ line: UnsafeBufferPointer<UInt8>, _ w: Watched, now: Timestamp) {
-        if let codec {
-            let start = events.count
-            codec.decode(ArraySlice(line), into: &events)
-            for i in start..<events.count {
-                events[i].set(pathRef, .string(w.path))
-                if !events[i].contains(hostRef) { events[i].set(hostRef, .string(Host.name)) }
-            }
-            return
-        }
-        var e = template(for: w)
-        e.fields.setValue(.timestamp(now), at: 0)
-        e.fields.setValue(.string(String(decoding: line, as: UTF8.self)), at: messageAt)
-        events.append(e)
+    /// What the framing tasks need to know about `w`, as a value they can take along.
+    func lineFramer(for w: Watched) -> LineFramer {
+        LineFramer(delimiter: options.delimiter, batchSize: batchSize, template: template(for: w),
+                   messageAt: messageAt, codec: codec, path: w.path, pathRef: pathRef, hostRef: hostRef)
     }
 
     func send(_ events: [Event], _ w: Watched, end: UInt64) async throws {

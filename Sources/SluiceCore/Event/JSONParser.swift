@@ -77,6 +77,14 @@ struct JSONParser {
         top += 1
     }
 
+    /// Moves a value out of the stack, so no second reference outlives the parse.
+    @inline(__always)
+    private mutating func take(_ k: Int) -> Value {
+        var v = Value.null
+        swap(&v, &valueStack[k])
+        return v
+    }
+
     private mutating func enter(_ open: Int) throws(JSONError) {
         depth += 1
         if depth > JSON.maxDepth { throw error("nesting deeper than \(JSON.maxDepth) levels", at: open) }
@@ -106,7 +114,7 @@ struct JSONParser {
             if b[i] == UInt8(ascii: "}") {
                 i += 1
                 var m = FieldMap(minimumCapacity: top - base)
-                for k in base..<top { m.set(keyStack[k], valueStack[k]) }
+                for k in base..<top { m.set(keyStack[k], take(k)) }
                 top = base
                 return .object(m)
             }
@@ -130,7 +138,9 @@ struct JSONParser {
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
             if b[i] == UInt8(ascii: "]") {
                 i += 1
-                let a = Array(valueStack[base..<top])
+                var a: [Value] = []
+                a.reserveCapacity(top - base)
+                for k in base..<top { a.append(take(k)) }
                 top = base
                 return .array(a)
             }

@@ -21,16 +21,22 @@ enum DateNames {
     /// (Joda accepts both forms for `MMM` and `MMMM`). Returns the index and the end position.
     static func match(_ names: [[UInt8]], in bytes: UnsafeBufferPointer<UInt8>, at i: Int,
                       allowShort: Bool = true) -> (index: Int, end: Int)? {
-        var best: (Int, Int)? = nil
-        for (n, name) in names.enumerated() {
-            for form in allowShort && name.count > 3 ? [name.count, 3] : [name.count] {
-                guard i + form <= bytes.count, best.map({ form > $0.1 - i }) ?? true else { continue }
-                var ok = true
-                for k in 0..<form where lower(bytes[i + k]) != lower(name[k]) { ok = false; break }
-                if ok { best = (n, i + form) }
+        var best: (index: Int, end: Int)? = nil
+        for n in names.indices {
+            let name = names[n]
+            // Full name first, then the three-letter form; keep the longest match.
+            var form = name.count
+            while true {
+                if i + form <= bytes.count && form > (best?.end ?? i) - i {
+                    var k = 0
+                    while k < form && lower(bytes[i + k]) == lower(name[k]) { k += 1 }
+                    if k == form { best = (n, i + form) }
+                }
+                guard allowShort && form > 3 else { break }
+                form = 3
             }
         }
-        return best.map { (index: $0.0, end: $0.1) }
+        return best
     }
 
     @inline(__always)

@@ -56,9 +56,7 @@ public struct JodaParser: Sendable {
     /// Parses `text`. `timezone` overrides the parser's zone for this call (the date filter's
     /// `timezone` may be a sprintf template); `now` is for the year guess and defaults to the clock.
     public func parse(_ text: String, timezone: DateZone? = nil, now: Timestamp? = nil) throws(DateParseError) -> Timestamp {
-        let r = text.utf8.withContiguousStorageIfAvailable { parse(bytes: $0, timezone: timezone, now: now) }
-            ?? Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0, timezone: timezone, now: now) }
-        switch r {
+        switch withBytes(text, { parse(bytes: $0, timezone: timezone, now: now) }) {
         case .success(let t): return t
         case .failure(let f): throw DateParseError(text: text, failure: f)
         }
@@ -126,7 +124,9 @@ public struct JodaParser: Sendable {
         case .fraction:
             guard let (v, end) = number() else { return nil }
             var nanos = v
-            for _ in (end - i)..<9 { nanos *= 10 }
+            var digits = end - i
+            while digits < 9 { nanos *= 10; digits += 1 }
+            while digits > 9 { nanos /= 10; digits -= 1 }
             f.nanos = nanos
             return end
         case .offset:

@@ -3,8 +3,10 @@ extension JodaParser {
     @inline(__always)
     static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
-    /// One to `max` digits, with a sign when `signed`. Returns the value and the end position.
-    static func number(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, max: Int, signed: Bool) -> (Int, Int)? {
+    /// One to `max` digits (at most 18, so the value fits), with a sign when `signed`.
+    /// Returns the value and the end position.
+    static func number(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, max requested: Int, signed: Bool) -> (Int, Int)? {
+        let max = min(requested, 18)
         var j = i
         var negative = false
         if signed, j < b.count, b[j] == UInt8(ascii: "-") || b[j] == UInt8(ascii: "+") {

@@ -14,6 +14,11 @@
 public struct Template: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     private let parts: [Part]
+    /// Set when the template is exactly one top-level field (`%{message}`): rendered without
+    /// walking `parts`, whose shared storage every worker would otherwise retain per event.
+    private let singleField: String?
+    /// True when rendering does not depend on the event.
+    public let isConstant: Bool
 
     private enum Part: Sendable {
         case literal([UInt8])
@@ -67,12 +72,14 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         }
         literal(pos..<b.count)
         self.parts = parts
+        isConstant = parts.allSatisfy { if case .literal = $0 { return true } else { return false } }
+        if parts.count == 1, case .field(let ref?, _) = parts[0], ref.path.count == 1 {
+            singleField = ref.path[0]
+        } else {
+            singleField = nil
+        }
     }
 
-    /// True when rendering does not depend on the event.
-    public var isConstant: Bool {
-        parts.allSatisfy { if case .literal = $0 { return true } else { return false } }
-    }
 
     public func render(_ event: Event) -> String {
         if isConstant { return text }
@@ -83,6 +90,15 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func render(_ event: Event, into out: inout [UInt8]) {
+        if let key = singleField, let i = event.fields.position(of: key) {
+            switch event.fields.entries[i].value {
+            case .string(let s): out.append(contentsOf: s.utf8)
+            case .null: break
+            case let v: v.appendRendered(to: &out)
+            }
+            if case .null = event.fields.entries[i].value { out.append(contentsOf: text.utf8) }
+            return
+        }
         for part in parts {
             switch part {
             case .literal(let bytes):
