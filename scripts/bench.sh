@@ -59,4 +59,23 @@ startup() {
   awk -v n="$name" -v a="$t0" -v b="$t1" 'BEGIN{printf "%-34s %8.1f ms per run\n", n, (b-a)/20/1e6}'
 }
 startup "sluice version" "$BIN" version
-startup "sluice check (200-line config)" "$BIN" check -f Tests/SluiceCoreTests/Fixtures/config/large.conf
+# A 200+ line pipeline of standard plugins with nested conditionals.
+{
+  echo 'input {'
+  for i in $(seq 5); do echo "  file { path => \"/var/log/app$i/*.log\" mode => \"read\" tags => [\"app$i\"] }"; done
+  echo '}'
+  echo 'filter {'
+  for i in $(seq 32); do
+    echo "  if [type] == \"t$i\" or \"x$i\" in [tags] {"
+    echo "    mutate { add_field => { \"f$i\" => \"%{message}-$i\" } convert => { \"n$i\" => \"integer\" } }"
+    echo "    date { match => [\"ts$i\", \"ISO8601\", \"dd/MMM/yyyy:HH:mm:ss Z\"] }"
+    echo "  } else if [level] =~ /^warn$i/ {"
+    echo "    json { source => \"payload$i\" target => \"p$i\" }"
+    echo "  }"
+  done
+  echo '}'
+  echo 'output {'
+  for i in $(seq 5); do echo "  if \"app$i\" in [tags] { file { path => \"/tmp/out$i-%{+YYYY-MM-dd}.log\" } }"; done
+  echo '}'
+} > "$WORK/large.conf"
+startup "sluice check ($(wc -l < "$WORK/large.conf")-line config)" "$BIN" check -f "$WORK/large.conf"

@@ -23,6 +23,10 @@ struct PipelineOptions: ParsableArguments {
             help: "Milliseconds to wait for a batch to fill (default 50).")
     var batchDelay: Int?
 
+    @Option(name: [.customLong("pipeline.ordered")],
+            help: "auto (ordered with one worker), true (refuse more than one worker), false.")
+    var ordered: String?
+
     @Option(name: [.customLong("path.data")], help: "Where plugins keep state (default ./data).")
     var pathData: String?
 
@@ -45,6 +49,16 @@ struct PipelineOptions: ParsableArguments {
         if let batchSize { s.batchSize = max(1, batchSize) }
         if let batchDelay { s.batchDelay = .milliseconds(max(0, batchDelay)) }
         if let pathData { s.pathData = pathData }
+        if let ordered {
+            guard ["auto", "true", "false"].contains(ordered) else {
+                throw ValidationError("--pipeline.ordered must be auto, true or false")
+            }
+            s.ordered = ordered
+        }
+        // As Logstash: ordering is kept by a single worker, so `true` refuses several.
+        if s.ordered == "true" && s.workers > 1 {
+            throw ValidationError("pipeline.ordered is true but pipeline.workers is \(s.workers); ordering needs exactly one worker")
+        }
         if let logLevel {
             guard let l = SettingsFile.level(logLevel) else {
                 throw ValidationError("--log.level must be one of trace, debug, info, warn, error")

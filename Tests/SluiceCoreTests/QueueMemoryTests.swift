@@ -29,23 +29,29 @@ final class AckRecorder: Sendable {
     var callback: @Sendable (AckStatus) -> Void { { s in self.statuses.withLock { $0.append(s) } } }
 }
 
+final class Flag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
+
 @Suite("MemoryQueue")
 struct QueueMemoryTests {
     @Test func pushBeyondCapacityWaitsForAPopAndDropsNothing() async throws {
         let queue = MemoryQueue(capacity: 10)
         try await queue.push(events(0..<10), ack: nil)
-        let returned = Atomic<Bool>(false)
+        let returned = Flag()
         let pusher = Task {
             try await queue.push(events(10..<15), ack: nil)
-            returned.store(true, ordering: .releasing)
+            returned.set()
         }
         // A correct queue never lets this push through before a pop, however long we wait.
         try await Task.sleep(for: .milliseconds(150))
-        #expect(!returned.load(ordering: .acquiring), "push did not wait while the queue was full")
+        #expect(!returned.isSet, "push did not wait while the queue was full")
 
         let first = try #require(await queue.pop(maxEvents: 10, maxDelay: .milliseconds(1)))
         #expect(seqs(first.events) == Array(0..<10))
-        #expect(await eventually { returned.load(ordering: .acquiring) }, "push still waiting after a pop freed room")
+        #expect(await eventually { returned.isSet }, "push still waiting after a pop freed room")
         try await pusher.value
 
         let second = try #require(await queue.pop(maxEvents: 10, maxDelay: .milliseconds(1)))
