@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 export SLUICE_HOME := $(CURDIR)
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run test example bench docs clean
 
 all: build
 
@@ -26,7 +26,18 @@ run: release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel
+	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory example
+
+# The custom-plugin example builds against this checkout and runs its filter.
+example:
+	cd Examples/CustomPlugin && $(SWIFT) build
+	@out=$$(echo hello | Examples/CustomPlugin/.build/debug/sluice-custom --log.level error \
+	  -e 'filter { reverse { } } output { stdout { codec => line { format => "%{message}" } } }'); \
+	  if [ "$$out" = "olleh" ]; then echo "custom plugin example: ok"; else echo "custom plugin example: got '$$out'"; exit 1; fi
+
+docs: build
+	@scripts/plugin-docs.sh
 
 bench: release
 	@scripts/bench.sh

@@ -34,6 +34,7 @@ struct PluginsCommand: ParsableCommand {
             guard let t = registry.describe(kind, name), let specs = registry.settingSpecs(kind, name) else { continue }
             if format == "markdown" {
                 print("### \(name) (\(kind.rawValue))\n\n\(t.summary)\n")
+                if specs.isEmpty { print("No settings.\n"); continue }
                 print("| setting | type | default | required | description |")
                 print("| --- | --- | --- | --- | --- |")
                 for s in specs {

@@ -35,7 +35,7 @@ final class Flag: Sendable {
     func set() { state.withLock { $0 = true } }
 }
 
-@Suite("MemoryQueue")
+@Suite("MemoryQueue", .timeLimit(.minutes(1)))
 struct QueueMemoryTests {
     @Test func pushBeyondCapacityWaitsForAPopAndDropsNothing() async throws {
         let queue = MemoryQueue(capacity: 10)

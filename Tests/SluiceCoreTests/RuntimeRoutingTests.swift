@@ -8,7 +8,7 @@ private func bySeq(_ events: [Event]) -> [Int: Event] {
     Dictionary(events.compactMap { e in e.seq.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
 }
 
-@Suite("Runtime: conditionals, order, emitted events, common options")
+@Suite("Runtime: conditionals, order, emitted events, common options", .timeLimit(.minutes(1)))
 struct RuntimeRoutingTests {
     @Test func filterConditionalsRouteThroughIfElseIfElseAndNestedBranches() async throws {
         let config = """

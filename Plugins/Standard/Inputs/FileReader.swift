@@ -30,6 +30,8 @@ final class FileReader {
         var readDone = false
         var template: Event?
         var lastChange: Double
+        /// The file's modification time when discovered (`file_sort_by => last_modified`).
+        var modified = 0.0
         let acks: Mutex<AckTracker>
         init(path: String, id: FileIdentity, position: UInt64, now: Double) {
             self.path = path
@@ -75,10 +77,30 @@ final class FileReader {
     static func now() -> Double { Double(Timestamp.now().nanoseconds) / 1e9 }
 
     func run() async throws {
-        defer {
-            for w in watched.values where w.fd >= 0 { close(w.fd) }
+        defer { for w in watched.values where w.fd >= 0 { close(w.fd) } }
+        do {
+            try await readLoop()
+        } catch {
+            await settle()
             saveSincedb(force: true)
+            throw error
         }
+        await settle()
+        saveSincedb(force: true)
+    }
+
+    /// After a stop the pipeline still drains what was sent: wait for those acknowledgements
+    /// so the final sincedb records them (otherwise a restart would read them again).
+    /// Every acknowledgement resolves (`.failed` on abort or when lost), so this ends.
+    func settle() async {
+        func waiting() -> Bool { watched.values.contains { w in w.acks.withLock { $0.outstanding > 0 && !$0.failed } } }
+        while waiting() {
+            // The task is cancelled, so sleep in a fresh task that is not.
+            await Task { try? await Task.sleep(for: .milliseconds(5)) }.value
+        }
+    }
+
+    private func readLoop() async throws {
         var round = 0
         while !Task.isCancelled {
             if round % options.discoverEvery == 0 { discover() }
@@ -131,7 +153,9 @@ final class FileReader {
                 } else {
                     start = 0
                 }
-                watched[id] = Watched(path: path, id: id, position: start, now: now)
+                let w = Watched(path: path, id: id, position: start, now: now)
+                w.modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+                watched[id] = w
             }
         }
         firstDiscovery = false
@@ -142,7 +166,7 @@ final class FileReader {
         if options.sortByPath {
             files.sort { $0.path < $1.path }
         } else {
-            files.sort { ($0.lastChange, $0.path) < ($1.lastChange, $1.path) }
+            files.sort { ($0.modified, $0.path) < ($1.modified, $1.path) }
         }
         return options.descending ? files.reversed() : files
     }
@@ -172,7 +196,7 @@ final class FileReader {
             logger.info("file input: \(w.path) was truncated; reading from the start")
             w.position = 0
             w.carry = []
-            w.acks.withLock { $0 = AckTracker(start: 0) }
+            w.acks.withLock { $0.restart(at: 0) }
         }
         var progressed = false
         var buffer = [UInt8](repeating: 0, count: options.chunkSize)

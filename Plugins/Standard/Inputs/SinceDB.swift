@@ -88,6 +88,14 @@ struct AckTracker {
         return nextSeq
     }
 
+    /// Starts over at `position` (the file was truncated). Sequence numbers keep counting,
+    /// so a late acknowledgement of a piece from before cannot complete a new piece.
+    mutating func restart(at position: UInt64) {
+        pending = []
+        committed = position
+        failed = false
+    }
+
     mutating func acknowledge(_ seq: UInt64, _ status: AckStatus) {
         guard status == .delivered else { failed = true; return }
         guard let i = pending.firstIndex(where: { $0.seq == seq }) else { return }

@@ -24,7 +24,7 @@ public final class FileOutput: OutputPlugin {
         SettingSpec("filename_failure", .string, default: "_filepath_failures",
                     doc: "File (in the path's static directory) for events whose path would leave it."),
         SettingSpec("write_behavior", .oneOf(["append", "overwrite"]), default: "append",
-                    doc: "`append` to existing files, or `overwrite` them on first write."),
+                    doc: "`append` to files, or `overwrite`: each write leaves only the file's latest event, as in Logstash."),
         SettingSpec("stale_cleanup_interval", .number, default: 10, doc: "Seconds after which idle files are closed."),
     ]
 
@@ -80,9 +80,11 @@ public final class FileOutput: OutputPlugin {
             let p = constant ?? safePath(path.render(e))
             if single == nil && buffers.isEmpty { single = p }
             if p == single {
+                if overwrite { singleBuffer.removeAll(keepingCapacity: true) }
                 codec.encode(e, into: &singleBuffer)
             } else {
                 if buffers[p] == nil { order.append(p) }
+                if overwrite { buffers[p] = [] }
                 codec.encode(e, into: &buffers[p, default: []])
             }
         }
@@ -123,6 +125,8 @@ public final class FileOutput: OutputPlugin {
         try files.withLock { files throws in
             var f = try open(p, &files)
             do {
+                // Logstash's overwrite: truncate, then write the latest event (O_APPEND writes at the new end).
+                if overwrite && ftruncate(f.fd, 0) != 0 { throw IOError("truncate", path: p) }
                 try FileIO.writeAll(f.fd, data, path: p)
             } catch {
                 // Disk full or I/O error: close so the retry reopens; the host retries with backoff.
@@ -151,9 +155,7 @@ public final class FileOutput: OutputPlugin {
             files[p] = nil
         }
         try FileIO.makeDirectories(FileIO.directoryName(p), mode: dirMode)
-        var flags = O_WRONLY | O_CREAT | O_CLOEXEC
-        flags |= overwrite ? O_TRUNC : O_APPEND
-        let fd = Glibc.open(p, flags, fileMode)
+        let fd = Glibc.open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, fileMode)
         guard fd >= 0 else { throw PluginError("\(IOError("open", path: p))", retriable: true) }
         var st = stat()
         fstat(fd, &st)

@@ -3,23 +3,24 @@ enum CodecSupport {
     /// A logger that drops everything, for codecs built without a plugin context (tests, tools).
     static let silentLogger = Logger(label: "sluice.codec", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// Splits at every `delimiter`; a trailing delimiter does not start another (empty) piece.
-    static func split(_ bytes: ArraySlice<UInt8>, by delimiter: [UInt8]) -> [ArraySlice<UInt8>] {
-        guard let first = delimiter.first else { return [bytes] }
-        var pieces: [ArraySlice<UInt8>] = []
+    /// Calls `body` with each piece between `delimiter`s; a trailing delimiter does not start
+    /// another (empty) piece. No array is built: a framed line is usually the only piece.
+    static func forEachPiece(_ bytes: ArraySlice<UInt8>, by delimiter: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
+        guard let first = delimiter.first else { return body(bytes) }
         var start = bytes.startIndex
         var i = bytes.startIndex
+        var emitted = false
         while i < bytes.endIndex {
             if bytes[i] == first && bytes[i...].starts(with: delimiter) {
-                pieces.append(bytes[start..<i])
+                body(bytes[start..<i])
+                emitted = true
                 i += delimiter.count
                 start = i
             } else {
                 i += 1
             }
         }
-        if start < bytes.endIndex || pieces.isEmpty { pieces.append(bytes[start..<bytes.endIndex]) }
-        return pieces
+        if start < bytes.endIndex || !emitted { body(bytes[start..<bytes.endIndex]) }
     }
 
     static func isBlank(_ bytes: ArraySlice<UInt8>) -> Bool {

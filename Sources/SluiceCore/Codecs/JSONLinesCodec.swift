@@ -31,7 +31,7 @@ public struct JSONLinesCodec: Codec {
     public var framing: Framing { .delimited(delimiter) }
 
     public func decode(_ message: ArraySlice<UInt8>, into events: inout [Event]) {
-        for line in CodecSupport.split(message, by: delimiter) {
+        CodecSupport.forEachPiece(message, by: delimiter) { line in
             CodecSupport.decodeJSON(line, charset: charset, target: target, logger: logger, into: &events)
         }
     }

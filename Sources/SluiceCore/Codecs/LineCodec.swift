@@ -30,7 +30,7 @@ public struct LineCodec: Codec {
     /// Normally one line without its delimiter; a message holding several lines (from an
     /// input that does not frame) gives one event per line.
     public func decode(_ message: ArraySlice<UInt8>, into events: inout [Event]) {
-        for line in CodecSupport.split(message, by: delimiter) {
+        CodecSupport.forEachPiece(message, by: delimiter) { line in
             events.append(Event(message: charset.decode(line)))
         }
     }

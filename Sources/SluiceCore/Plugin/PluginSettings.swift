@@ -34,7 +34,7 @@ public struct PluginSettings: Sendable {
     public func int(_ name: String) -> Int? {
         switch values[name] {
         case .int(let i)?: return Int(i)
-        case .double(let d)?: return Int(d)
+        case .double(let d)?: return d.isFinite && abs(d) < 9.2e18 ? Int(d) : nil
         default: return nil
         }
     }

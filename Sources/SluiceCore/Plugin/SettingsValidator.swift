@@ -165,7 +165,11 @@ struct SettingsValidator {
             guard let d = Units.seconds(s) else { throw Mismatch(message: "expects a duration like `5s`, `100ms`, `2m`, got `\(s)`") }
             return .double(d)
         case .bytes:
-            if case .number = v { return .int(Int64(try number(v).asDouble)) }
+            if case .number = v {
+                let d = try number(v).asDouble
+                guard d.isFinite, abs(d) < 9.2e18 else { throw Mismatch(message: "is out of range") }
+                return .int(Int64(d))
+            }
             let s = try convert(v, to: .string).renderedString
             guard let b = Units.bytes(s) else { throw Mismatch(message: "expects a size like `64mb`, `512kb`, got `\(s)`") }
             return .int(b)
@@ -243,7 +247,9 @@ public enum Units {
         let units: [(String, Double)] = [("kib", k), ("mib", k * k), ("gib", k * k * k), ("tib", k * k * k * k),
                                          ("kb", k), ("mb", k * k), ("gb", k * k * k), ("tb", k * k * k * k), ("b", 1)]
         for (u, f) in units where s.hasSuffix(u) {
-            if let n = Double(String(s.dropLast(u.count)).trimmed(" ")) { return Int64(n * f) }
+            if let n = Double(String(s.dropLast(u.count)).trimmed(" ")), (n * f).isFinite, abs(n * f) < 9.2e18 {
+                return Int64(n * f)
+            }
         }
         return Int64(s)
     }
