@@ -8,12 +8,13 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         // The host as a library: custom plugin packages depend on this and start
         // the command line with their own plugin types registered.
-        .library(name: "Sluice", targets: ["SluiceCore", "SluiceCLI", "StandardPlugins"]),
+        .library(name: "Sluice", targets: ["SluiceCore", "SluiceCLI", "StandardPlugins", "GrokPlugins"]),
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
@@ -23,8 +24,12 @@ let package = Package(
                 dependencies: ["CPCRE2", "CZlib", .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceCore"),
         .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
+        // Field extraction: grok (with its pattern library), dissect, kv, csv, fingerprint.
+        .target(name: "GrokPlugins",
+                dependencies: ["SluiceCore", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Plugins/Grok", exclude: ["patterns"]),
         .target(name: "SluiceCLI",
-                dependencies: ["SluiceCore", "StandardPlugins",
+                dependencies: ["SluiceCore", "StandardPlugins", "GrokPlugins",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceCLI"),
@@ -35,6 +40,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "StandardTests", dependencies: ["SluiceCore", "StandardPlugins", "SluiceTesting"],
                     path: "Tests/StandardTests"),
+        .testTarget(name: "GrokTests", dependencies: ["SluiceCore", "GrokPlugins", "SluiceTesting"],
+                    path: "Tests/GrokTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

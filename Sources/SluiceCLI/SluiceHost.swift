@@ -1,6 +1,7 @@
 import ArgumentParser
 import SluiceCore
 import StandardPlugins
+import GrokPlugins
 import Synchronization
 
 /// Starts the Sluice command line. A custom plugin package calls this from its own
@@ -22,6 +23,7 @@ public enum SluiceHost {
     public static func registry() -> PluginRegistry {
         var r = PluginRegistry()
         StandardPlugins.register(into: &r)
+        GrokPlugins.register(into: &r)
         for f in extra.withLock({ $0 }) { f(&r) }
         return r
     }
