@@ -20,7 +20,17 @@ struct Run: AsyncParsableCommand {
             print("Configuration OK")
             return
         }
-        let pipeline = Pipeline(plan: prepared.plan, settings: prepared.settings)
+        var queue: (any EventQueue)? = nil
+        if prepared.settings.queue.type == "persisted" {
+            let dir = prepared.settings.queue.path ?? "\(prepared.settings.pathData)/queue/\(prepared.settings.id)"
+            do {
+                queue = try PersistentQueue(directory: dir, settings: prepared.settings.queue, logger: prepared.logger)
+            } catch {
+                prepared.logger.error("cannot open the persistent queue: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let pipeline = Pipeline(plan: prepared.plan, settings: prepared.settings, queue: queue)
         let signals = SignalHandler(pipeline: pipeline, logger: prepared.logger)
         prepared.logger.info("pipeline started", metadata: [
             "workers": "\(prepared.settings.workers)", "batch_size": "\(prepared.settings.batchSize)",

@@ -20,6 +20,9 @@ struct SettingsFile {
         "pipeline.batch.delay": "milliseconds", "pipeline.ordered": "auto|true|false",
         "path.data": "string", "log.level": "trace|debug|info|warn|error",
         "config.support_escapes": "true|false",
+        "queue.type": "memory|persisted", "path.queue": "string", "queue.page_capacity": "bytes",
+        "queue.max_bytes": "bytes", "queue.max_events": "count", "queue.checkpoint.writes": "count",
+        "queue.checkpoint.acks": "count", "queue.checkpoint.interval": "milliseconds", "queue.drain": "true|false",
     ]
 
     static func level(_ s: String) -> Logger.Level? {
@@ -88,6 +91,24 @@ struct SettingsFile {
             case "config.support_escapes":
                 guard value == "true" || value == "false" else { throw bad("true or false") }
                 s.supportEscapes = value == "true"
+            case "queue.type":
+                guard value == "memory" || value == "persisted" else { throw bad("memory or persisted") }
+                s.queue.type = value
+            case "path.queue": s.queue.path = value
+            case "queue.page_capacity", "queue.max_bytes":
+                guard let b = Units.bytes(value), b > 0 else { throw bad("a size like 64mb") }
+                if key == "queue.page_capacity" { s.queue.pageCapacity = Int(b) } else { s.queue.maxBytes = Int(b) }
+            case "queue.max_events", "queue.checkpoint.writes", "queue.checkpoint.acks", "queue.checkpoint.interval":
+                guard let n = Int(value), n >= 0 else { throw bad("a number") }
+                switch key {
+                case "queue.max_events": s.queue.maxEvents = n
+                case "queue.checkpoint.writes": s.queue.checkpointWrites = max(1, n)
+                case "queue.checkpoint.acks": s.queue.checkpointAcks = max(1, n)
+                default: s.queue.checkpointInterval = max(1, n)
+                }
+            case "queue.drain":
+                guard value == "true" || value == "false" else { throw bad("true or false") }
+                s.queue.drain = value == "true"
             default:
                 var msg = "unknown setting `\(key)`"
                 if let near = Suggest.closest(to: key, in: Array(SettingsFile.keys.keys)) { msg += "; did you mean `\(near)`?" }

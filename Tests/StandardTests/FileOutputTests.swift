@@ -129,19 +129,20 @@ struct FileOutputTests {
         #expect(d.read("out.txt") == "before\nafter\n")
     }
 
-    @Test func anUnwritablePathIsRetriedNotDropped() async throws {
+    @Test(arguments: ["blocked/out.txt", "blocked/sub/out.txt"])
+    func anUnwritablePathIsRetriedNotDropped(target: String) async throws {
         let d = try TempDir("file-out")
         defer { d.remove() }
-        // A regular file where the directory should be: fails even for root.
+        // A regular file where the directory should be: opening (or creating the directory) fails, even for root.
         try d.write("blocked", "not a directory\n")
-        let config = #"output { file { path => "\#(d("blocked/out.txt"))" codec => line { format => "%{message}" } } }"#
+        let config = #"output { file { path => "\#(d(target))" codec => line { format => "%{message}" } } }"#
         let running = try standardHarness(pathData: d("data")).start(config, events: [event("kept1"), event("kept2")])
         // Several attempts fail (backoff 100 ms, 200 ms, ...); the batch stays unacknowledged.
         try await Task.sleep(for: .milliseconds(400))
         #expect(running.current.acks.isEmpty)
         try FileManager.default.removeItem(atPath: d("blocked"))
         let result = try await running.finish()
-        #expect(d.read("blocked/out.txt") == "kept1\nkept2\n")
+        #expect(d.read(target) == "kept1\nkept2\n")
         #expect(result.acks == [.delivered])
         #expect(result.deadLetters.isEmpty)
     }

@@ -77,9 +77,9 @@ private func errors(_ config: String) -> String? { PipelineHarness(registry: reg
 @Suite("Settings of every standard plugin")
 struct PluginSettingsTests {
     @Test func theRegistryHoldsTheStandardFamily() {
-        #expect(registry.names(.input) == ["file", "generator", "stdin"])
-        #expect(registry.names(.filter) == ["date", "drop", "json", "mutate"])
-        #expect(registry.names(.output) == ["file", "null", "stdout"])
+        #expect(Set(registry.names(.input)).isSuperset(of: ["file", "generator", "stdin"]))
+        #expect(Set(registry.names(.filter)).isSuperset(of: ["date", "drop", "json", "mutate"]))
+        #expect(Set(registry.names(.output)).isSuperset(of: ["file", "null", "stdout"]))
         #expect(Set(registry.names(.codec)).isSuperset(of: ["plain", "line", "json", "json_lines", "rubydebug", "dots"]))
     }
 

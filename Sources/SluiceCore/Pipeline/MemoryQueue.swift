@@ -13,6 +13,12 @@ public protocol EventQueue: Sendable {
     func pop(maxEvents: Int, maxDelay: Duration) async -> Batch?
     /// Stops accepting pushes; pops drain what is left, then return nil.
     func close()
+    /// Called once the workers are done: persist whatever state the queue keeps.
+    func finish() async
+}
+
+extension EventQueue {
+    public func finish() async {}
 }
 
 /// The bounded in-memory queue (`queue.type: memory`).

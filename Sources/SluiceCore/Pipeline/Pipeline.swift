@@ -50,6 +50,7 @@ public final class Pipeline: Sendable {
             queue.close()
             await group.waitForAll()
         }
+        await queue.finish()
         for (output, id) in plan.outputs {
             do { try await output.close() } catch { logger.error("output \(id): close failed: \(error)") }
         }

@@ -19,6 +19,8 @@ public struct PipelineSettings: Sendable {
     public var supportEscapes = false
     /// Events the in-memory queue holds before inputs wait; default: two batches per worker.
     public var queueCapacity: Int? = nil
+    /// `queue.*`: the memory or persistent queue.
+    public var queue = QueueSettings()
 
     public init() {}
 
