@@ -15,7 +15,7 @@ struct Run: AsyncParsableCommand {
     var testAndExit = false
 
     func run() async throws {
-        let prepared = try Prepared(options: options)
+        let prepared = try Prepared(options: options, openDeadLetterQueue: !testAndExit)
         if testAndExit {
             print("Configuration OK")
             return
@@ -39,9 +39,11 @@ struct Run: AsyncParsableCommand {
         do {
             try await pipeline.run()
         } catch {
+            prepared.deadLetterWriter?.close()
             prepared.logger.error("pipeline failed: \(error)")
             throw ExitCode(1)
         }
+        prepared.deadLetterWriter?.close()
         signals.cancel()
         prepared.logger.info("pipeline stopped")
     }
@@ -60,12 +62,14 @@ struct Check: AsyncParsableCommand {
 }
 
 /// Settings, logging and a validated plan: everything short of starting plugins.
+/// `run` also opens the dead-letter queue (when enabled) here, as plugins get it at construction.
 struct Prepared {
     let settings: PipelineSettings
     let logger: Logger
     let plan: PipelinePlan
+    let deadLetterWriter: DeadLetterWriter?
 
-    init(options: PipelineOptions) throws {
+    init(options: PipelineOptions, openDeadLetterQueue: Bool = false) throws {
         do {
             let (settings, level) = try options.pipelineSettings()
             self.settings = settings
@@ -74,8 +78,10 @@ struct Prepared {
             logger.logLevel = level
             self.logger = logger
             let config = try options.loadConfig(settings: settings)
-            let context = PluginContext(logger: logger, pipeline: settings,
-                                        deadLetters: DeadLetterSink(logger: logger))
+            var deadLetters = DeadLetterSink(logger: logger)
+            deadLetterWriter = try Prepared.openDeadLetterQueue(settings, logger: logger, open: openDeadLetterQueue)
+            if let deadLetterWriter { deadLetters = DeadLetterSink(writer: deadLetterWriter) }
+            let context = PluginContext(logger: logger, pipeline: settings, deadLetters: deadLetters)
             plan = try PipelinePlan(config: config, registry: SluiceHost.registry(), context: context)
         } catch let e as ConfigError {
             FileHandleStderr.write("\(e)\n")
@@ -85,6 +91,17 @@ struct Prepared {
             throw ExitCode(1)
         } catch let e as SettingsFileError {
             FileHandleStderr.write("\(e)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    private static func openDeadLetterQueue(_ settings: PipelineSettings, logger: Logger, open: Bool) throws -> DeadLetterWriter? {
+        guard open, settings.deadLetterQueue.enabled else { return nil }
+        let dir = settings.deadLetterQueue.directory(pathData: settings.pathData, pipelineId: settings.id)
+        do {
+            return try DeadLetterWriter(directory: dir, settings: settings.deadLetterQueue, logger: logger)
+        } catch {
+            logger.error("cannot open the dead-letter queue: \(error)")
             throw ExitCode(1)
         }
     }

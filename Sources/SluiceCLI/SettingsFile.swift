@@ -23,6 +23,9 @@ struct SettingsFile {
         "queue.type": "memory|persisted", "path.queue": "string", "queue.page_capacity": "bytes",
         "queue.max_bytes": "bytes", "queue.max_events": "count", "queue.checkpoint.writes": "count",
         "queue.checkpoint.acks": "count", "queue.checkpoint.interval": "milliseconds", "queue.drain": "true|false",
+        "dead_letter_queue.enable": "true|false", "path.dead_letter_queue": "string",
+        "dead_letter_queue.max_bytes": "bytes", "dead_letter_queue.storage_policy": "drop_newer|drop_older",
+        "dead_letter_queue.retain.age": "duration", "dead_letter_queue.flush_interval": "milliseconds",
     ]
 
     static func level(_ s: String) -> Logger.Level? {
@@ -109,6 +112,29 @@ struct SettingsFile {
             case "queue.drain":
                 guard value == "true" || value == "false" else { throw bad("true or false") }
                 s.queue.drain = value == "true"
+            case "dead_letter_queue.enable":
+                guard value == "true" || value == "false" else { throw bad("true or false") }
+                s.deadLetterQueue.enabled = value == "true"
+            case "path.dead_letter_queue": s.deadLetterQueue.path = value
+            case "dead_letter_queue.max_bytes":
+                guard let b = Units.bytes(value), b > 0 else { throw bad("a size like 1024mb") }
+                s.deadLetterQueue.maxBytes = Int(b)
+            case "dead_letter_queue.storage_policy":
+                guard let p = DeadLetterQueueSettings.StoragePolicy(rawValue: value) else {
+                    var msg = "drop_newer or drop_older"
+                    if let near = Suggest.closest(to: value, in: ["drop_newer", "drop_older"]) { msg += " (did you mean `\(near)`?)" }
+                    throw bad(msg)
+                }
+                s.deadLetterQueue.storagePolicy = p
+            case "dead_letter_queue.retain.age":
+                // Logstash's time values: a number with a unit (5d, 12h, 30m, 10s, 500ms).
+                guard value.contains(where: \.isLetter), let secs = Units.seconds(value), secs > 0, secs.isFinite else {
+                    throw bad("an age with a unit like 5d, 12h or 30m")
+                }
+                s.deadLetterQueue.retainAge = secs
+            case "dead_letter_queue.flush_interval":
+                guard let n = Int(value), n > 0 else { throw bad("a positive number of milliseconds") }
+                s.deadLetterQueue.flushInterval = n
             default:
                 var msg = "unknown setting `\(key)`"
                 if let near = Suggest.closest(to: key, in: Array(SettingsFile.keys.keys)) { msg += "; did you mean `\(near)`?" }

@@ -12,6 +12,8 @@ import Synchronization
 public struct PipelineHarness {
     public var registry: PluginRegistry
     public var settings = PipelineSettings()
+    /// When set, dead letters are also written to this queue on disk (and flushed per batch).
+    public var deadLetterQueue: DeadLetterWriter? = nil
 
     public init(registry: PluginRegistry = PluginRegistry()) {
         var r = registry
@@ -56,22 +58,24 @@ public struct PipelineHarness {
 
     /// Runs `config` with `events` fed by an in-memory input (unless the config has its own
     /// inputs) and a capture output (unless it has its own outputs).
-    public func run(_ config: String, events: [Event] = [], chunkSize: Int = 50) async throws -> Result {
+    public func run(_ config: String, events: [Event] = [], chunkSize: Int = 50,
+                    queue: (any EventQueue)? = nil) async throws -> Result {
         let session = Session()
         session.input = events
         session.chunkSize = chunkSize
-        let pipeline = Pipeline(plan: try plan(config, session: session), settings: settings)
+        let pipeline = Pipeline(plan: try plan(config, session: session), settings: settings, queue: queue)
         try await pipeline.run()
         return session.result()
     }
 
     /// Starts `config` in the background, for inputs that never end on their own (tail a
     /// file, consume a topic): watch `current`, then `stop()` or `abort()` and `finish()`.
-    public func start(_ config: String, events: [Event] = [], chunkSize: Int = 50) throws -> Running {
+    public func start(_ config: String, events: [Event] = [], chunkSize: Int = 50,
+                      queue: (any EventQueue)? = nil) throws -> Running {
         let session = Session()
         session.input = events
         session.chunkSize = chunkSize
-        let pipeline = Pipeline(plan: try plan(config, session: session), settings: settings)
+        let pipeline = Pipeline(plan: try plan(config, session: session), settings: settings, queue: queue)
         return Running(pipeline: pipeline, session: session, task: Task { try await pipeline.run() })
     }
 
@@ -121,8 +125,12 @@ public struct PipelineHarness {
         if !parsed.hasOutputs {
             parsed.outputs += try ConfigLoader.load(string: "output { capture { session => \"\(id)\" } }", supportEscapes: false).outputs
         }
-        let context = PluginContext(logger: Logger(label: "sluice.test"), pipeline: settings,
-                                    deadLetters: DeadLetterSink { session.deadLetter($0, $1, $2) })
+        let dlq = deadLetterQueue
+        let sink = DeadLetterSink(write: { event, type, id, reason in
+            session.deadLetter(event, id, reason)
+            return dlq?.write(event, pluginType: type, pluginId: id, reason: reason) ?? true
+        }, flush: { dlq?.flush() ?? true })
+        let context = PluginContext(logger: Logger(label: "sluice.test"), pipeline: settings, deadLetters: sink)
         return try PipelinePlan(config: parsed, registry: registry, context: context)
     }
 }

@@ -51,6 +51,15 @@ enum CLI {
         return p
     }
 
+    /// Resident memory of a running process, from /proc (0 when it is gone).
+    static func residentKiB(of pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+
     /// A fresh temporary directory.
     static func tempDir() throws -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cli-\(UUID().uuidString)").path

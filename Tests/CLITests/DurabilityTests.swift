@@ -65,4 +65,39 @@ import Testing
         // 200 ms) plus lines read since the sincedb last moved (one 16 KiB chunk, ~2,400 lines).
         #expect(duplicates <= kills * 5_000, "\(duplicates) duplicates for \(kills) kills")
     }
+
+    /// An output that is down for 60 s while 100,000 events arrive: everything arrives once it
+    /// is back, and memory stays bounded by the queue settings (events wait on disk).
+    @Test func outputDownForSixtySecondsThenEverythingArrives() throws {
+        let dir = try CLI.tempDir()
+        // The output directory is blocked by a regular file of the same name: writes fail
+        // (retriable) until the test removes it, even when the tests run as root.
+        try CLI.write("not a directory", to: dir + "/out")
+        try CLI.write("""
+            queue.type: persisted
+            queue.page_capacity: 1mb
+            queue.max_bytes: 64mb
+            """, to: dir + "/sluice.yml")
+        let p = try CLI.start(["-e", """
+            input { generator { count => 100000 message => "%{sequence}" } }
+            output { file { path => "\(dir)/out/events.log" codec => line { format => "%{sequence}" } } }
+            """, "--path.settings", dir, "--path.data", dir + "/data", "-w", "2", "--log.level", "error"])
+        var peakKiB = 0
+        let down = Date().addingTimeInterval(60)
+        while Date() < down {
+            peakKiB = max(peakKiB, CLI.residentKiB(of: p.processIdentifier))
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        #expect(p.isRunning)
+        try FileManager.default.removeItem(atPath: dir + "/out")
+        try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: false)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let lines = try String(contentsOfFile: dir + "/out/events.log", encoding: .utf8).split(separator: "\n")
+        let numbers = Set(lines.compactMap { Int($0) })
+        print("output-down test: \(lines.count) lines, \(numbers.count) distinct, peak RSS while down \(peakKiB / 1024) MiB")
+        #expect(numbers.count == 100_000 && numbers.min() == 0 && numbers.max() == 99_999)
+        // The 100,000 events wait in the queue's pages, not in memory.
+        #expect(peakKiB < 96 * 1024)
+    }
 }

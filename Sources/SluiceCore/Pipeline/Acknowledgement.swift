@@ -15,12 +15,12 @@ public enum AckStatus: Sendable, Equatable {
 public final class Acknowledgement: Sendable {
     private let state: Mutex<(pending: Int, failed: Bool, callback: (@Sendable (AckStatus) -> Void)?)>
 
-    init(pieces: Int, callback: @escaping @Sendable (AckStatus) -> Void) {
+    public init(pieces: Int, callback: @escaping @Sendable (AckStatus) -> Void) {
         state = Mutex((pieces, false, callback))
     }
 
     /// Completes one piece.
-    func complete(_ status: AckStatus) {
+    public func complete(_ status: AckStatus) {
         let fire: ((@Sendable (AckStatus) -> Void), AckStatus)? = state.withLock { s in
             s.pending -= 1
             if status == .failed { s.failed = true }
@@ -51,12 +51,12 @@ public struct Batch: Sendable {
         self.acks = []
     }
 
-    init(events: [Event], acks: [Acknowledgement]) {
+    public init(events: [Event], acks: [Acknowledgement]) {
         self.events = events
         self.acks = acks
     }
 
-    func resolve(_ status: AckStatus) {
+    public func resolve(_ status: AckStatus) {
         for a in acks { a.complete(status) }
     }
 }

@@ -11,8 +11,9 @@ public protocol EventQueue: Sendable {
     func push(_ events: [Event], ack: Acknowledgement?) async throws
     /// The next batch of up to `maxEvents`, or nil once the queue is closed and empty.
     func pop(maxEvents: Int, maxDelay: Duration) async -> Batch?
-    /// Stops accepting pushes; pops drain what is left, then return nil.
-    func close()
+    /// Stops accepting pushes; pops drain what is left, then return nil. A queue that keeps
+    /// events across runs may stop handing them out at once when `drain` is false.
+    func close(drain: Bool)
     /// Called once the workers are done: persist whatever state the queue keeps.
     func finish() async
 }
@@ -134,7 +135,8 @@ public final class MemoryQueue: EventQueue {
         }
     }
 
-    public func close() {
+    /// The memory queue always drains: what it holds would be lost otherwise.
+    public func close(drain: Bool = true) {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.closed = true
             defer { s.pushers = []; s.poppers = [] }

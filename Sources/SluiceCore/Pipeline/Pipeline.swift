@@ -47,7 +47,9 @@ public final class Pipeline: Sendable {
                 group.addTask { await self.work(chain: box.chains[w], router: box.routers[w]) }
             }
             await inputs.value
-            queue.close()
+            // Inputs that finished on their own: deliver everything queued (a batch job);
+            // after `stop()` the queue was already closed, draining only if configured to.
+            queue.close(drain: true)
             await group.waitForAll()
         }
         await queue.finish()
@@ -60,7 +62,7 @@ public final class Pipeline: Sendable {
     public func stop() {
         stopping.store(true, ordering: .releasing)
         inputTask.withLock { $0?.cancel() }
-        queue.close()
+        queue.close(drain: settings.queue.drain)
     }
 
     /// Gives up on retries (second signal): `run` returns without waiting for outputs.
@@ -124,26 +126,32 @@ public final class Pipeline: Sendable {
                     if !(await deliver(routed, to: output.plugin, id: output.id)) { delivered = false }
                 }
             }
+            // Dead letters must be on disk before the batch counts as delivered.
+            if !plan.context.deadLetters.flush() { delivered = false }
             batch.resolve(delivered ? .delivered : .failed)
         }
     }
 
     /// Writes to one output, retrying transient failures with capped exponential backoff
-    /// until it succeeds or the pipeline is aborted. Returns false only when aborted.
+    /// until it succeeds or the pipeline is aborted. Returns false when aborted, or when an
+    /// event the output gave up on could not be stored in the dead-letter queue.
     private func deliver(_ events: [Event], to output: any OutputPlugin, id: String) async -> Bool {
         var backoff = Backoff(initial: .milliseconds(100), max: .seconds(30))
         let dlq = plan.value.context.deadLetters
+        let pluginType = type(of: output).pluginName
         while true {
             do {
                 let outcome = try await output.write(events)
+                var stored = true
                 for (index, reason) in outcome.rejected where events.indices.contains(index) {
-                    dlq.write(events[index], pluginId: id, reason: reason)
+                    if !dlq.write(events[index], pluginType: pluginType, pluginId: id, reason: reason) { stored = false }
                 }
-                return true
+                return stored
             } catch let e as PluginError where !e.retriable {
                 logger.error("output \(id): \(e.message); sending \(events.count) events to the dead-letter queue")
-                for ev in events { dlq.write(ev, pluginId: id, reason: e.message) }
-                return true
+                var stored = true
+                for ev in events where !dlq.write(ev, pluginType: pluginType, pluginId: id, reason: e.message) { stored = false }
+                return stored
             } catch {
                 if aborting.load(ordering: .acquiring) { return false }
                 let delay = backoff.next()

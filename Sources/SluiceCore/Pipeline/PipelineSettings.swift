@@ -21,6 +21,8 @@ public struct PipelineSettings: Sendable {
     public var queueCapacity: Int? = nil
     /// `queue.*`: the memory or persistent queue.
     public var queue = QueueSettings()
+    /// `dead_letter_queue.*` and `path.dead_letter_queue`.
+    public var deadLetterQueue = DeadLetterQueueSettings()
 
     public init() {}
 
@@ -29,22 +31,51 @@ public struct PipelineSettings: Sendable {
     var effectiveQueueCapacity: Int { queueCapacity ?? max(workers, 1) * batchSize * 2 }
 }
 
-/// Where outputs send events they can never deliver. Until the dead-letter queue is
-/// configured, such events are logged in full at error level, so none disappears silently.
+/// Where outputs send events they can never deliver: the pipeline sends events an output
+/// rejected (`WriteOutcome.rejected`) or failed with a non-retriable `PluginError`; an
+/// output may also call `write` itself. With the dead-letter queue enabled this is a
+/// `DeadLetterWriter`; otherwise such events are logged in full at error level, so none
+/// disappears silently.
+///
+/// Logstash also dead-letters events whose conditional evaluation raised. Sluice's
+/// conditions never raise (incomparable values compare false), so nothing comes from there.
 public struct DeadLetterSink: Sendable {
-    private let writer: @Sendable (Event, String, String) -> Void
+    private let writer: @Sendable (Event, String, String, String) -> Bool
+    private let flusher: @Sendable () -> Bool
+
+    /// `write` gets (event, plugin type, plugin id, reason) and returns false when the entry
+    /// could not be stored; `flush` makes stored entries durable, false if it could not.
+    public init(write: @escaping @Sendable (_ event: Event, _ pluginType: String, _ pluginId: String, _ reason: String) -> Bool,
+                flush: @escaping @Sendable () -> Bool = { true }) {
+        writer = write
+        flusher = flush
+    }
 
     public init(_ writer: @escaping @Sendable (_ event: Event, _ pluginId: String, _ reason: String) -> Void) {
-        self.writer = writer
+        self.init(write: { event, _, id, reason in writer(event, id, reason); return true })
     }
 
     public init(logger: Logger = Logger(label: "sluice.dlq")) {
-        writer = { event, plugin, reason in
-            logger.error("undeliverable event from \(plugin): \(reason): \(JSON.encodeToString(.object(event.fields)))")
-        }
+        self.init(write: { event, type, plugin, reason in
+            logger.error("undeliverable event from \(type) \(plugin): \(reason): \(JSON.encodeToString(.object(event.fields)))")
+            return true
+        })
     }
 
-    public func write(_ event: Event, pluginId: String, reason: String) { writer(event, pluginId, reason) }
+    /// Entries go to the dead-letter queue on disk.
+    public init(writer: DeadLetterWriter) {
+        self.init(write: { writer.write($0, pluginType: $1, pluginId: $2, reason: $3) }, flush: { writer.flush() })
+    }
+
+    /// Sends an event an output gave up on. An output calling this itself passes its
+    /// `settings.id` and `Self.pluginName`. Returns false if the entry could not be stored.
+    @discardableResult
+    public func write(_ event: Event, pluginType: String = "unknown", pluginId: String, reason: String) -> Bool {
+        writer(event, pluginType, pluginId, reason)
+    }
+
+    /// Makes what was written durable; the pipeline calls it before acknowledging a batch.
+    public func flush() -> Bool { flusher() }
 }
 
 /// An error from a plugin at run time. `retriable` decides retry-with-backoff vs dead letter.

@@ -101,9 +101,10 @@ public final class Regex {
         return out
     }
 
-    /// Bounds the cost of every later match (see `RegexMatchLimits`).
-    public func setLimits(_ l: RegexMatchLimits.Settings) {
-        limits = RegexMatchLimits(l)
+    /// Bounds the cost of every later match (see `RegexMatchLimits`). Several regexes of
+    /// one worker may share one limits object.
+    public func setLimits(_ l: RegexMatchLimits?) {
+        limits = l
     }
 
     /// Matches `buf` from byte `start`. After `.matched`, `range(ofGroup:)` reads the groups.

@@ -10,6 +10,7 @@ import CPCRE2
 /// - the JIT stack may grow to `jitStackBytes`; a match that needs more is retried by the
 ///   interpreter (see `Regex.match`), whose frames live on the heap under the limits above.
 public final class RegexMatchLimits {
+    public let settings: Settings
     public struct Settings: Sendable, Equatable {
         public var matchLimit: UInt32
         public var depthLimit: UInt32
@@ -28,7 +29,8 @@ public final class RegexMatchLimits {
     let context: OpaquePointer?
     private let jitStack: OpaquePointer?
 
-    init(_ s: Settings) {
+    public init(_ s: Settings) {
+        settings = s
         context = pcre2_match_context_create_8(nil)
         jitStack = pcre2_jit_stack_create_8(32 * 1024, max(32 * 1024, s.jitStackBytes), nil)
         guard let context else { return }

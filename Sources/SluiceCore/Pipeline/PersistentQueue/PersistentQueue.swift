@@ -35,6 +35,7 @@ public final class PersistentQueue: EventQueue {
         var acksSinceCheckpoint = 0
         var durableWaiting: [Acknowledgement] = []
         var closed = false
+        var draining = true
         var pushers: [CheckedContinuation<Void, Never>] = []
         var poppers: [CheckedContinuation<Void, Never>] = []
     }
@@ -229,7 +230,7 @@ public final class PersistentQueue: EventQueue {
         while true {
             enum Step { case records([(UInt64, [UInt8])]), done, wait }
             let step: Step = state.withLock { s in
-                if s.closed && !settings.drain { return .done }
+                if s.closed && !s.draining { return .done }
                 if s.unread == 0 { return s.closed ? .done : .wait }
                 var out: [(UInt64, [UInt8])] = []
                 for i in s.pages.indices where out.count < maxEvents && s.pages[i].readOffset < s.pages[i].size {
@@ -340,8 +341,10 @@ public final class PersistentQueue: EventQueue {
         for a in fire { a.complete(.delivered) }
     }
 
-    public func close() {
+    public func close(drain: Bool) {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            // A close without drain wins over a later one with it (stop, then inputs end).
+            s.draining = s.closed ? (s.draining && drain) : drain
             s.closed = true
             defer { s.pushers = []; s.poppers = [] }
             return s.pushers + s.poppers
