@@ -30,6 +30,18 @@ output { null {} }
 CONF
 measure "generator>mutate>null (w2)" "$N" 0 -- "$BIN" -f "$WORK/gen.conf" -w 2 --log.level error
 
+# 1b. generator -> queue -> null: memory queue against the persisted queue (checkpoint.writes 1024)
+cat > "$WORK/q.conf" <<CONF
+input { generator { count => $N message => "$(printf 'x%.0s' $(seq 100))" } }
+output { null {} }
+CONF
+mkdir -p "$WORK/pq"
+printf 'queue.type: persisted\nqueue.checkpoint.writes: 1024\npath.queue: %s\n' "$WORK/pq/queue" > "$WORK/pq/sluice.yml"
+qbytes=$((N * 100))  # message bytes
+measure "generator>memory queue>null" "$N" "$qbytes" -- "$BIN" -f "$WORK/q.conf" -w 2 --log.level error
+rm -rf "$WORK/pq/queue"
+measure "generator>persisted queue>null" "$N" "$qbytes" -- "$BIN" -f "$WORK/q.conf" -w 2 --log.level error --path.settings "$WORK/pq"
+
 # 2. file -> file, line codec: 20-byte lines and ~214-byte Apache lines
 [ -f "$WORK/short.log" ] || python3 -c "
 import sys

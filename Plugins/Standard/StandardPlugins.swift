@@ -1,11 +1,12 @@
 import SluiceCore
 
-/// The standard family: stdin, stdout, generator, file in/out, null; mutate, drop, json, date.
+/// The standard family: stdin, stdout, generator, file in/out, dead_letter_queue, null; mutate, drop, json, date.
 public enum StandardPlugins {
     public static func register(into r: inout PluginRegistry) {
         r.register(StdinInput.self)
         r.register(GeneratorInput.self)
         r.register(FileInput.self)
+        r.register(DeadLetterQueueInput.self)
         r.register(MutateFilter.self)
         r.register(DropFilter.self)
         r.register(JSONFilter.self)

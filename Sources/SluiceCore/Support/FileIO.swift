@@ -55,8 +55,8 @@ public enum FileIO {
         return out
     }
 
-    /// Writes a file atomically: a temp file beside it, fsync, rename.
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(IOError) {
+    /// Writes a file atomically: a temp file beside it, fsync (unless `sync` is false), rename.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], sync: Bool = true) throws(IOError) {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOError("open", path: tmp) }
@@ -66,7 +66,7 @@ public enum FileIO {
             close(fd)
             throw error
         }
-        fsync(fd)
+        if sync { fsync(fd) }
         close(fd)
         guard rename(tmp, path) == 0 else { throw IOError("rename", path: path) }
     }

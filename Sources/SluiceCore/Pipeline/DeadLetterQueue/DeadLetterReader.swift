@@ -35,9 +35,6 @@ public final class DeadLetterReader {
 
     deinit { if fd >= 0 { close(fd) } }
 
-    /// Where reading has got to: the end of the last entry returned.
-    public var position: DeadLetterPosition { DeadLetterPosition(segment: max(segment, 0), offset: offset) }
-
     /// Up to `max` entries after the current position; empty when there is nothing new yet.
     public func read(max: Int) -> [DeadLetterEntry] {
         var out: [DeadLetterEntry] = []
@@ -95,7 +92,7 @@ public final class DeadLetterReader {
         return f >= 0 ? f : nil
     }
 
-    /// A segment must start with the magic; a new head may not have it yet (leave it open).
+    /// A segment must start with the magic. A head just created may not have it yet: retry later.
     private func checkMagic() -> Bool {
         var head = [UInt8](repeating: 0, count: DeadLetterSegment.headerSize)
         let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
@@ -105,7 +102,7 @@ public final class DeadLetterReader {
             fd = -1
             return false
         }
-        logger.warning("dead-letter queue: \(directory)/segment \(segment) is not a dead-letter segment; skipping it")
+        logger.warning("dead-letter queue: segment \(segment) in \(directory) is not a dead-letter segment; skipping it")
         skipped += 1
         skippedBytes += Swift.max(0, fileSize())
         close(fd)

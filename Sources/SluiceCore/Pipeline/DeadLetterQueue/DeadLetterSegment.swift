@@ -120,7 +120,9 @@ enum DeadLetterSegment {
             let len = Int(PageFile.u32(b, pos)), crc = PageFile.u32(b, pos + 4)
             guard len <= b.count - pos - PageFile.recordHeader else { return (pos, .incomplete) }
             let end = pos + PageFile.recordHeader + len
-            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[(pos + 8)..<end])) == crc else { return (pos, .corrupt) }
+            let seqBytes = UnsafeRawBufferPointer(rebasing: b[(pos + 8)..<(pos + PageFile.recordHeader)])
+            let body = UnsafeRawBufferPointer(rebasing: b[(pos + PageFile.recordHeader)..<end])
+            guard PageFile.checksum(payload: body, seq: seqBytes) == crc else { return (pos, .corrupt) }
             let payload = UnsafeRawBufferPointer(rebasing: b[(pos + PageFile.recordHeader)..<end])
             if !visit(PageFile.u64(b, pos + 8), payload, end) { return (end, .clean) }
             pos = end

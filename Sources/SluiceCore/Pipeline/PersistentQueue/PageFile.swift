@@ -3,7 +3,9 @@ import Glibc
 #endif
 
 /// One page of the persistent queue: an append-only file of records
-/// `[u32 length][u32 crc32c][u64 seq][payload]`, the checksum covering seq and payload.
+/// `[u32 length][u32 crc32c][u64 seq][payload]`. The checksum covers the payload, then the
+/// seq: the costly part is computed before the queue's lock is taken, and only the 8 seq
+/// bytes are added under it.
 enum PageFile {
     static let magic: [UInt8] = Array("SLQ1".utf8)
     static let headerSize = 4
@@ -11,16 +13,35 @@ enum PageFile {
 
     static func name(_ num: Int) -> String { "page.\(num)" }
 
-    /// Appends a record for `payload` to `out`.
-    static func appendRecord(seq: UInt64, payload: [UInt8], to out: inout [UInt8]) {
+    /// Appends a record for `payload` to `out` with seq and checksum left blank; `seal` fills
+    /// them in once the seq is known. Returns the payload's own checksum.
+    static func appendUnsealed(payload: [UInt8], to out: inout [UInt8]) -> UInt32 {
+        le32(UInt32(payload.count), &out)
+        out.append(contentsOf: repeatElement(0, count: 12))
+        out.append(contentsOf: payload)
+        return payload.withUnsafeBytes { CRC32C.checksum($0) }
+    }
+
+    /// Writes seq and checksum of the record at `offset` of `buffer`.
+    static func seal(_ buffer: inout [UInt8], at offset: Int, seq: UInt64, payloadCRC: UInt32) {
         var seqBytes: [UInt8] = []
         EventSerializer.fixed(seq, &seqBytes)
-        var crc = seqBytes.withUnsafeBytes { CRC32C.checksum($0) }
-        crc = payload.withUnsafeBytes { CRC32C.checksum($0, seed: crc) }
-        le32(UInt32(payload.count), &out)
-        le32(crc, &out)
-        out.append(contentsOf: seqBytes)
-        out.append(contentsOf: payload)
+        let crc = seqBytes.withUnsafeBytes { CRC32C.checksum($0, seed: payloadCRC) }
+        var c = crc
+        for i in 0..<4 { buffer[offset + 4 + i] = UInt8(truncatingIfNeeded: c); c >>= 8 }
+        for i in 0..<8 { buffer[offset + 8 + i] = seqBytes[i] }
+    }
+
+    /// Appends a complete record.
+    static func appendRecord(seq: UInt64, payload: [UInt8], to out: inout [UInt8]) {
+        let at = out.count
+        let crc = appendUnsealed(payload: payload, to: &out)
+        seal(&out, at: at, seq: seq, payloadCRC: crc)
+    }
+
+    /// The checksum a record must carry.
+    static func checksum(payload: UnsafeRawBufferPointer, seq: UnsafeRawBufferPointer) -> UInt32 {
+        CRC32C.checksum(seq, seed: CRC32C.checksum(payload))
     }
 
     static func le32(_ v: UInt32, _ out: inout [UInt8]) {
@@ -60,8 +81,9 @@ enum PageFile {
             while pos + recordHeader <= b.count {
                 let len = Int(u32(b, pos)), crc = u32(b, pos + 4)
                 guard len <= b.count - pos - recordHeader else { break }
-                let body = UnsafeRawBufferPointer(rebasing: b[(pos + 8)..<(pos + recordHeader + len)])
-                guard CRC32C.checksum(body) == crc else { break }
+                let seqBytes = UnsafeRawBufferPointer(rebasing: b[(pos + 8)..<(pos + 16)])
+                let payload = UnsafeRawBufferPointer(rebasing: b[(pos + recordHeader)..<(pos + recordHeader + len)])
+                guard checksum(payload: payload, seq: seqBytes) == crc else { break }
                 let seq = u64(b, pos + 8)
                 s.records.append(Record(seq: seq, offset: pos, payload: (pos + recordHeader)..<(pos + recordHeader + len)))
                 pos += recordHeader + len
@@ -80,38 +102,5 @@ enum PageFile {
         var x: UInt64 = 0
         for i in (0..<8).reversed() { x = x << 8 | UInt64(b[at + i]) }
         return x
-    }
-
-    /// Reads records from `offset` on: up to `max` of them, from a window grown as needed.
-    /// Returns the records' (seq, payload) and the offset after the last one read.
-    static func read(fd: Int32, from offset: Int, limit: Int, max: Int) -> [(UInt64, [UInt8])] {
-        var out: [(UInt64, [UInt8])] = []
-        var pos = offset
-        var window = [UInt8](repeating: 0, count: 256 * 1024)
-        while out.count < max && pos < limit {
-            let want = min(window.count, limit - pos)
-            let n = window.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(pos)) }
-            if n <= 0 { break }
-            var p = 0
-            window.withUnsafeBytes { b in
-                while out.count < max, p + recordHeader <= n {
-                    let len = Int(u32(b, p))
-                    guard p + recordHeader + len <= n else { break }
-                    out.append((u64(b, p + 8), Array(b[(p + recordHeader)..<(p + recordHeader + len)])))
-                    p += recordHeader + len
-                }
-            }
-            if p == 0 {
-                // One record larger than the window: grow it.
-                let len = window.withUnsafeBytes { Int(u32($0, 0)) }
-                if len + recordHeader > window.count {
-                    window = [UInt8](repeating: 0, count: len + recordHeader)
-                    continue
-                }
-                break
-            }
-            pos += p
-        }
-        return out
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -20,18 +21,26 @@ public final class PersistentQueue: EventQueue {
         var acked: [Bool] = []
         var ackedCount = 0
         var firstUnacked: UInt64
-        /// Offset of the next record not yet handed to a worker.
-        var readOffset: Int
         var maxSeq: UInt64 { minSeq + UInt64(count) - 1 }
+    }
+
+    struct RecordLocation {
+        var fd: Int32
+        var offset: Int
+        var length: Int
     }
 
     struct State {
         var pages: [Page] = []
         var nextSeq: UInt64 = 1
-        var unread = 0
+        /// Where the records not yet handed to a worker are, oldest first.
+        var unreadIndex: [RecordLocation] = []
+        var unreadHead = 0
+        var unread: Int { unreadIndex.count - unreadHead }
         var unacked = 0
         var bytes = 0
-        var writesSinceCheckpoint = 0
+        var writesSinceSync = 0
+        var syncInFlight = false
         var acksSinceCheckpoint = 0
         var durableWaiting: [Acknowledgement] = []
         var closed = false
@@ -86,26 +95,25 @@ public final class PersistentQueue: EventQueue {
             guard let first = scan.records.first else {
                 // An empty page: keep it only as the head.
                 if i == nums.count - 1 {
-                    s.pages.append(Page(num: num, fd: fd, size: scan.validEnd, minSeq: s.nextSeq, firstUnacked: s.nextSeq,
-                                        readOffset: scan.validEnd))
+                    s.pages.append(Page(num: num, fd: fd, size: scan.validEnd, minSeq: s.nextSeq, firstUnacked: s.nextSeq))
                 } else {
                     Glibc.close(fd); unlink(path)
                 }
                 continue
             }
             let acked = checkpoint.pages.first { $0.num == num }?.firstUnacked ?? first.seq
-            var page = Page(num: num, fd: fd, size: scan.validEnd, minSeq: first.seq, firstUnacked: max(acked, first.seq),
-                            readOffset: scan.validEnd)
+            var page = Page(num: num, fd: fd, size: scan.validEnd, minSeq: first.seq, firstUnacked: max(acked, first.seq))
             page.count = scan.records.count
             page.acked = scan.records.map { $0.seq < acked }
             page.ackedCount = page.acked.filter { $0 }.count
-            if let firstOpen = scan.records.first(where: { $0.seq >= acked }) { page.readOffset = firstOpen.offset }
+            for r in scan.records where r.seq >= acked {
+                s.unreadIndex.append(RecordLocation(fd: fd, offset: r.offset, length: r.payload.count + PageFile.recordHeader))
+            }
             let open = page.count - page.ackedCount
             if open == 0 {
                 Glibc.close(fd); unlink(path)
                 continue
             }
-            s.unread += open
             s.unacked += open
             s.bytes += page.size
             s.nextSeq = max(s.nextSeq, page.maxSeq + 1)
@@ -150,13 +158,17 @@ public final class PersistentQueue: EventQueue {
     // MARK: writing
 
     public func push(_ events: [Event], ack: Acknowledgement?) async throws {
-        var payloads: [[UInt8]] = []
-        payloads.reserveCapacity(events.count)
+        // Serialize and checksum outside the lock; only seqs are filled in under it.
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(events.count * 256)
+        var records: [(offset: Int, crc: UInt32)] = []
+        records.reserveCapacity(events.count)
+        var payload: [UInt8] = []
         for e in events {
-            var p: [UInt8] = []
-            p.reserveCapacity(256)
-            EventSerializer.encode(e, into: &p)
-            payloads.append(p)
+            payload.removeAll(keepingCapacity: true)
+            EventSerializer.encode(e, into: &payload)
+            let at = buffer.count
+            records.append((at, PageFile.appendUnsealed(payload: payload, to: &buffer)))
         }
         while true {
             enum Step { case go, wait, closed }
@@ -182,65 +194,71 @@ public final class PersistentQueue: EventQueue {
             }
             break
         }
-        var fire: [Acknowledgement] = []
         var wake: [CheckedContinuation<Void, Never>] = []
         try state.withLock { s throws(IOError) in
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(payloads.reduce(0) { $0 + $1.count + PageFile.recordHeader })
             let first = s.nextSeq
-            for (i, p) in payloads.enumerated() { PageFile.appendRecord(seq: first + UInt64(i), payload: p, to: &buffer) }
+            for (i, r) in records.enumerated() {
+                PageFile.seal(&buffer, at: r.offset, seq: first + UInt64(i), payloadCRC: r.crc)
+            }
             try ensureHead(&s, room: buffer.count)
             let h = s.pages.count - 1
             try FileIO.writeAll(s.pages[h].fd, buffer, path: "\(directory)/\(PageFile.name(s.pages[h].num))")
             if s.pages[h].count == 0 { s.pages[h].minSeq = first; s.pages[h].firstUnacked = first }
-            s.pages[h].count += payloads.count
-            s.pages[h].acked.append(contentsOf: repeatElement(false, count: payloads.count))
+            let base = s.pages[h].size
+            for (i, r) in records.enumerated() {
+                let end = i + 1 < records.count ? records[i + 1].offset : buffer.count
+                s.unreadIndex.append(RecordLocation(fd: s.pages[h].fd, offset: base + r.offset, length: end - r.offset))
+            }
+            s.pages[h].count += records.count
+            s.pages[h].acked.append(contentsOf: repeatElement(false, count: records.count))
             s.pages[h].size += buffer.count
-            s.nextSeq = first + UInt64(payloads.count)
-            s.unread += payloads.count
-            s.unacked += payloads.count
+            s.nextSeq = first + UInt64(records.count)
+            s.unacked += records.count
             s.bytes += buffer.count
-            s.writesSinceCheckpoint += payloads.count
+            s.writesSinceSync += records.count
             if let ack { s.durableWaiting.append(ack) }
-            if s.writesSinceCheckpoint >= settings.checkpointWrites { fire = checkpointLocked(&s) }
+            if s.writesSinceSync >= settings.checkpointWrites { startSyncLocked(&s) }
             wake = s.poppers
             s.poppers = []
         }
         for c in wake { c.resume() }
-        for a in fire { a.complete(.delivered) }
     }
 
     /// Makes sure the head page can take `room` more bytes, rolling to a new page if not.
     private func ensureHead(_ s: inout State, room: Int) throws(IOError) {
         if let head = s.pages.last, head.size + room <= settings.pageCapacity || head.count == 0 { return }
-        if let head = s.pages.last { fsync(head.fd) }
+        // The full page is synced now (rare: once per page); the new page's directory entry too.
+        if let head = s.pages.last { fdatasync(head.fd) }
         let num = (s.pages.last?.num ?? (PersistentQueue.pageNumbers(in: directory).last ?? 0)) + 1
         let path = "\(directory)/\(PageFile.name(num))"
         let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOError("open", path: path) }
         try FileIO.writeAll(fd, PageFile.magic, path: path)
-        s.pages.append(Page(num: num, fd: fd, size: PageFile.headerSize, minSeq: s.nextSeq, firstUnacked: s.nextSeq,
-                            readOffset: PageFile.headerSize))
+        s.pages.append(Page(num: num, fd: fd, size: PageFile.headerSize, minSeq: s.nextSeq, firstUnacked: s.nextSeq))
         s.bytes += PageFile.headerSize
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY)
+        if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
     }
 
     // MARK: reading and acknowledging
 
     public func pop(maxEvents: Int, maxDelay: Duration) async -> Batch? {
         while true {
-            enum Step { case records([(UInt64, [UInt8])]), done, wait }
+            enum Step { case claimed(ArraySlice<RecordLocation>), done, wait }
+            // Claim records under the lock; read them outside it. Their pages stay open:
+            // a page is closed only once all its records are acknowledged.
             let step: Step = state.withLock { s in
                 if s.closed && !s.draining { return .done }
                 if s.unread == 0 { return s.closed ? .done : .wait }
-                var out: [(UInt64, [UInt8])] = []
-                for i in s.pages.indices where out.count < maxEvents && s.pages[i].readOffset < s.pages[i].size {
-                    let recs = PageFile.read(fd: s.pages[i].fd, from: s.pages[i].readOffset, limit: s.pages[i].size,
-                                             max: maxEvents - out.count)
-                    for r in recs { s.pages[i].readOffset += PageFile.recordHeader + r.1.count }
-                    out += recs
+                let n = min(maxEvents, s.unread)
+                let claimed = s.unreadIndex[s.unreadHead..<(s.unreadHead + n)]
+                s.unreadHead += n
+                if s.unreadHead > 4096 && s.unreadHead * 2 > s.unreadIndex.count {
+                    s.unreadIndex.removeFirst(s.unreadHead)
+                    s.unreadHead = 0
+                    return .claimed(ArraySlice(Array(claimed)))
                 }
-                s.unread -= out.count
-                return out.isEmpty ? .wait : .records(out)
+                return .claimed(claimed)
             }
             switch step {
             case .done: return nil
@@ -253,28 +271,54 @@ public final class PersistentQueue: EventQueue {
                     }
                     if now { c.resume() }
                 }
-            case .records(let records):
-                var events: [Event] = []
-                events.reserveCapacity(records.count)
-                for (seq, payload) in records {
-                    do {
-                        events.append(try payload.withUnsafeBytes { b throws(EventSerializer.Corrupt) in try EventSerializer.decode(b) })
-                    } catch {
-                        logger.error("persistent queue: record \(seq) cannot be decoded (\(error)); skipping it")
-                    }
-                }
-                let seqs = records.map(\.0)
-                let ack = Acknowledgement(pieces: 1) { [weak self] status in
-                    if status == .delivered { self?.acknowledge(seqs) }
-                }
-                return Batch(events: events, acks: [ack])
+            case .claimed(let locations):
+                return batch(reading: locations)
             }
         }
     }
 
+    /// Reads claimed records (one pread per run of adjacent records) and decodes them.
+    private func batch(reading locations: ArraySlice<RecordLocation>) -> Batch {
+        var events: [Event] = []
+        events.reserveCapacity(locations.count)
+        var seqs: [UInt64] = []
+        seqs.reserveCapacity(locations.count)
+        var buffer: [UInt8] = []
+        var i = locations.startIndex
+        while i < locations.endIndex {
+            var j = i + 1
+            while j < locations.endIndex, locations[j].fd == locations[i].fd,
+                  locations[j].offset == locations[j - 1].offset + locations[j - 1].length { j += 1 }
+            let start = locations[i].offset
+            let length = locations[j - 1].offset + locations[j - 1].length - start
+            if buffer.count < length { buffer = [UInt8](repeating: 0, count: length) }
+            let n = buffer.withUnsafeMutableBytes { pread(locations[i].fd, $0.baseAddress, length, off_t(start)) }
+            buffer.withUnsafeBytes { b in
+                var pos = 0
+                while pos + PageFile.recordHeader <= min(n, length) {
+                    let len = Int(PageFile.u32(b, pos))
+                    guard pos + PageFile.recordHeader + len <= n else { break }
+                    let seq = PageFile.u64(b, pos + 8)
+                    seqs.append(seq)
+                    do {
+                        events.append(try EventSerializer.decode(UnsafeRawBufferPointer(rebasing: b[(pos + PageFile.recordHeader)..<(pos + PageFile.recordHeader + len)])))
+                    } catch {
+                        logger.error("persistent queue: record \(seq) cannot be decoded (\(error)); skipping it")
+                    }
+                    pos += PageFile.recordHeader + len
+                }
+            }
+            i = j
+        }
+        let done = seqs
+        let ack = Acknowledgement(pieces: 1) { [weak self] status in
+            if status == .delivered { self?.acknowledge(done) }
+        }
+        return Batch(events: events, acks: [ack])
+    }
+
     func acknowledge(_ seqs: [UInt64]) {
         var wake: [CheckedContinuation<Void, Never>] = []
-        var fire: [Acknowledgement] = []
         state.withLock { s in
             var p = 0
             for seq in seqs {
@@ -305,40 +349,59 @@ public final class PersistentQueue: EventQueue {
                     i += 1
                 }
             }
-            if s.acksSinceCheckpoint >= settings.checkpointAcks { fire = checkpointLocked(&s) }
+            if s.acksSinceCheckpoint >= settings.checkpointAcks { writeCheckpointLocked(&s) }
             wake = s.pushers
             s.pushers = []
         }
         for c in wake { c.resume() }
-        for a in fire { a.complete(.delivered) }
     }
 
-    // MARK: checkpoints
+    // MARK: durability and checkpoints
+    //
+    // Two separate jobs. Making written records durable is an fdatasync of the head page,
+    // run off the lock by a background sync so that writers never wait for the disk; the
+    // inputs' acknowledgements fire when it completes. Recording how far records were
+    // acknowledged is the checkpoint file, written without fsync: losing it to a machine
+    // crash only means records are delivered again, never that one is lost.
 
-    /// fsyncs the pages and writes the checkpoint; returns the input acknowledgements now durable.
-    private func checkpointLocked(_ s: inout State) -> [Acknowledgement] {
-        for p in s.pages.suffix(2) { fsync(p.fd) }
+    /// Starts a background sync if records wait for one and none is running.
+    private func startSyncLocked(_ s: inout State) {
+        guard !s.syncInFlight, s.writesSinceSync > 0 || !s.durableWaiting.isEmpty, let head = s.pages.last else { return }
+        let fd = dup(head.fd)  // the page may be rolled and deleted while we sync
+        guard fd >= 0 else { return }
+        s.syncInFlight = true
+        s.writesSinceSync = 0
+        let acks = s.durableWaiting
+        s.durableWaiting = []
+        DispatchQueue.global().async { [self] in
+            let ok = fdatasync(fd) == 0
+            Glibc.close(fd)
+            if !ok { logger.error("persistent queue: fdatasync failed: \(IOError("fdatasync", path: directory))") }
+            for a in acks { a.complete(ok ? .delivered : .failed) }
+            state.withLock { s in
+                s.syncInFlight = false
+                if s.writesSinceSync >= settings.checkpointWrites { startSyncLocked(&s) }
+            }
+        }
+    }
+
+    /// Records the acknowledged positions.
+    private func writeCheckpointLocked(_ s: inout State, sync: Bool = false) {
         let cp = Checkpoint(nextSeq: s.nextSeq, pages: s.pages.map { .init(num: $0.num, firstUnacked: $0.firstUnacked) })
         do {
-            try FileIO.writeAtomically(directory + "/" + Checkpoint.fileName, cp.serialized())
-            let dfd = open(directory, O_RDONLY | O_DIRECTORY)
-            if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
+            try FileIO.writeAtomically(directory + "/" + Checkpoint.fileName, cp.serialized(), sync: sync)
+            s.acksSinceCheckpoint = 0
         } catch {
             logger.error("persistent queue: cannot write checkpoint: \(error)")
-            return []
         }
-        s.writesSinceCheckpoint = 0
-        s.acksSinceCheckpoint = 0
-        defer { s.durableWaiting = [] }
-        return s.durableWaiting
     }
 
+    /// The `queue.checkpoint.interval` tick.
     func checkpoint(force: Bool) {
-        let fire = state.withLock { s -> [Acknowledgement] in
-            guard force || s.writesSinceCheckpoint > 0 || s.acksSinceCheckpoint > 0 else { return [] }
-            return checkpointLocked(&s)
+        state.withLock { s in
+            startSyncLocked(&s)
+            if force || s.acksSinceCheckpoint > 0 { writeCheckpointLocked(&s) }
         }
-        for a in fire { a.complete(.delivered) }
     }
 
     public func close(drain: Bool) {
@@ -354,7 +417,15 @@ public final class PersistentQueue: EventQueue {
 
     public func finish() async {
         timer.withLock { $0?.cancel() }
-        checkpoint(force: true)
+        while state.withLock({ $0.syncInFlight }) { try? await Task.sleep(for: .milliseconds(1)) }
+        let acks = state.withLock { s -> [Acknowledgement] in
+            if let head = s.pages.last { fdatasync(head.fd) }
+            s.writesSinceSync = 0
+            writeCheckpointLocked(&s, sync: true)
+            defer { s.durableWaiting = [] }
+            return s.durableWaiting
+        }
+        for a in acks { a.complete(.delivered) }
     }
 
     /// Counts for tests and `sluice queue inspect`.

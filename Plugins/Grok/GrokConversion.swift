@@ -1,0 +1,96 @@
+import SluiceCore
+
+/// A capture's `:int` / `:float` suffix. Conversions follow Ruby's `String#to_i` and
+/// `String#to_f`, as Logstash's do: leading whitespace and a sign are accepted, digits may
+/// be separated by single underscores, parsing stops at the first other character, and
+/// text without a number gives 0.
+enum GrokConversion: String, Sendable {
+    case int
+    case float
+
+    @inline(__always)
+    func convert(_ b: UnsafeBufferPointer<UInt8>) -> Value {
+        switch self {
+        case .int: return RubyNumber.toI(b)
+        case .float: return .double(RubyNumber.toF(b))
+        }
+    }
+}
+
+enum RubyNumber {
+    @inline(__always)
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    @inline(__always)
+    private static func skipSpace(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var i = 0
+        while i < b.count, b[i] == 0x20 || (b[i] >= 0x09 && b[i] <= 0x0D) { i += 1 }
+        return i
+    }
+
+    /// Ruby's `to_i`. Values beyond Int64 become the nearest double (Ruby has bignums).
+    static func toI(_ b: UnsafeBufferPointer<UInt8>) -> Value {
+        var i = skipSpace(b)
+        var negative = false
+        if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") {
+            negative = b[i] == UInt8(ascii: "-"); i += 1
+        }
+        var acc: Int64 = 0
+        var overflow = false
+        var approx = 0.0
+        while i < b.count {
+            let c = b[i]
+            if isDigit(c) {
+                let d = Int64(c - 0x30)
+                approx = approx * 10 + Double(d)
+                if !overflow {
+                    let (m, o1) = acc.multipliedReportingOverflow(by: 10)
+                    let (s, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+                    if o1 || o2 { overflow = true } else { acc = s }
+                }
+                i += 1
+            } else if c == UInt8(ascii: "_"), i > 0, isDigit(b[i - 1]), i + 1 < b.count, isDigit(b[i + 1]) {
+                i += 1
+            } else {
+                break
+            }
+        }
+        if overflow { return .double(negative ? -approx : approx) }
+        return .int(acc)
+    }
+
+    /// Ruby's `to_f`: `[sign] digits [. digits] [e [sign] digits]`, underscores between digits.
+    static func toF(_ b: UnsafeBufferPointer<UInt8>) -> Double {
+        var i = skipSpace(b)
+        var text: [UInt8] = []
+        text.reserveCapacity(min(b.count, 40))
+        if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { text.append(b[i]); i += 1 }
+        func digits() -> Bool {
+            let before = text.count
+            while i < b.count {
+                if isDigit(b[i]) { text.append(b[i]); i += 1 }
+                else if b[i] == UInt8(ascii: "_"), i > 0, isDigit(b[i - 1]), i + 1 < b.count, isDigit(b[i + 1]) { i += 1 }
+                else { break }
+            }
+            return text.count > before
+        }
+        let whole = digits()
+        if i + 1 < b.count, b[i] == UInt8(ascii: "."), isDigit(b[i + 1]) {
+            text.append(b[i]); i += 1
+            _ = digits()
+        } else if !whole {
+            return 0
+        }
+        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            var j = i + 1
+            if j < b.count, b[j] == UInt8(ascii: "-") || b[j] == UInt8(ascii: "+") { j += 1 }
+            if j < b.count, isDigit(b[j]) {
+                text.append(UInt8(ascii: "e"))
+                if j > i + 1 { text.append(b[i + 1]) }
+                i = j
+                _ = digits()
+            }
+        }
+        return Double(String(decoding: text, as: UTF8.self)) ?? 0
+    }
+}

@@ -1,0 +1,217 @@
+import SluiceCore
+
+/// Logstash's `grok` filter: named regex patterns (`%{SYNTAX:SEMANTIC}`) on PCRE2 with JIT.
+///
+/// Patterns compile once per worker instance; every capture is mapped to its group number
+/// and destination field at that point, so an event costs one match per pattern tried plus
+/// the captured strings. Runaway patterns are bounded by PCRE2 match limits derived from
+/// `timeout_millis` (see `GrokTimeout`) instead of a timer.
+public final class GrokFilter: FilterPlugin {
+    public static let pluginName = "grok"
+    public static let summary = "Parses text into fields with named regular-expression patterns."
+    public static let settingSpecs: [SettingSpec] = [
+        SettingSpec("match", .hash, default: .object(FieldMap()),
+                    doc: "Field => pattern (or array of patterns) to match, e.g. `{ \"message\" => \"%{COMBINEDAPACHELOG}\" }`."),
+        SettingSpec("pattern_definitions", .hash, default: .object(FieldMap()),
+                    doc: "Extra patterns for this filter only: `{ \"NAME\" => \"regex\" }`; they win over files."),
+        SettingSpec("patterns_dir", .array, default: .array([]),
+                    doc: "Directories (or files) of pattern files in Logstash's `NAME regex` format."),
+        SettingSpec("patterns_files_glob", .string, default: "*",
+                    doc: "Which files of each `patterns_dir` directory to read."),
+        SettingSpec("break_on_match", .boolean, default: true,
+                    doc: "Stop at the first pattern that matches; `false` tries every pattern."),
+        SettingSpec("named_captures_only", .boolean, default: true,
+                    doc: "Keep only named captures; `false` also stores `%{NAME}` under the field `NAME`."),
+        SettingSpec("keep_empty_captures", .boolean, default: false,
+                    doc: "Keep captures that matched the empty string (and unset ones, as null)."),
+        SettingSpec("overwrite", .array, default: .array([]),
+                    doc: "Fields a capture replaces; other existing fields get the capture appended (as an array)."),
+        SettingSpec("tag_on_failure", .array, default: .array(["_grokparsefailure"]),
+                    doc: "Tags added when no pattern matched."),
+        SettingSpec("tag_on_timeout", .string, default: "_groktimeout",
+                    doc: "Tag added when a pattern exceeded its time budget (the event is not tagged as failed)."),
+        SettingSpec("timeout_millis", .number, default: 30000,
+                    doc: "Time budget per pattern, enforced as a PCRE2 backtracking limit (~250k steps per ms); 0 disables."),
+        SettingSpec("timeout_scope", .oneOf(["pattern", "event"]), default: "pattern",
+                    doc: "Accepted for Logstash compatibility; the budget always applies per pattern."),
+        SettingSpec("target", .fieldReference,
+                    doc: "Put the captures under this field instead of the top level."),
+        SettingSpec("ecs_compatibility", .oneOf(GrokECSMode.allCases.map(\.rawValue)), default: "v8",
+                    doc: "Built-in pattern set: `disabled` (legacy field names) or `v1`/`v8` (ECS field names)."),
+    ]
+
+    /// One compiled pattern with its captures' destinations.
+    private struct Compiled {
+        let grok: GrokPattern
+        let slots: [GrokSlot]
+    }
+
+    /// The patterns for one source field, in the order given.
+    private struct FieldPatterns {
+        let source: FieldReference
+        let patterns: [Compiled]
+    }
+
+    private enum Outcome { case matched, unmatched, timedOut }
+
+    private let id: String
+    private let logger: Logger
+    private let fields: [FieldPatterns]
+    private let breakOnMatch: Bool
+    private let keepEmpty: Bool
+    private let tagOnFailure: [String]
+    private let tagOnTimeout: String
+
+    public init(settings: PluginSettings, context: PluginContext) throws {
+        id = settings.id
+        logger = context.logger
+        breakOnMatch = settings.bool("break_on_match") ?? true
+        keepEmpty = settings.bool("keep_empty_captures") ?? false
+        tagOnFailure = settings.strings("tag_on_failure")
+        tagOnTimeout = settings.string("tag_on_timeout") ?? "_groktimeout"
+        let mode = GrokECSMode(rawValue: settings.string("ecs_compatibility") ?? "v8") ?? .v8
+        let library = try Self.library(settings, mode: mode)
+
+        let target = settings.fieldReference("target")
+        var overwrite: Set<FieldReference> = []
+        for name in settings.strings("overwrite") {
+            do { overwrite.insert(try FieldReference(parsing: name)) } catch {
+                throw settings.error("overwrite", error.description)
+            }
+        }
+        let limits = RegexMatchLimits(GrokTimeout.limits(timeoutMillis: settings.int("timeout_millis") ?? 30000))
+        let namedOnly = settings.bool("named_captures_only") ?? true
+
+        var fields: [FieldPatterns] = []
+        for entry in settings.hash("match") {
+            let source: FieldReference
+            do { source = try FieldReference(parsing: entry.key) } catch {
+                throw settings.error("match", error.description)
+            }
+            let texts: [Value] = entry.value.arrayValue ?? [entry.value]
+            var compiled: [Compiled] = []
+            for text in texts {
+                guard case .string(let pattern) = text else {
+                    throw settings.error("match", "the patterns for `\(entry.key)` must be strings, got \(text.typeName)")
+                }
+                let grok: GrokPattern
+                do {
+                    grok = try GrokPattern(pattern, library: library, namedCapturesOnly: namedOnly, limits: limits)
+                } catch {
+                    throw settings.error("match", "`\(entry.key)`: \(error.message)")
+                }
+                compiled.append(Compiled(grok: grok, slots: grok.captures.map {
+                    GrokSlot(capture: $0, target: target, overwrite: overwrite)
+                }))
+            }
+            fields.append(FieldPatterns(source: source, patterns: compiled))
+        }
+        self.fields = fields
+    }
+
+    /// Built-in patterns for `mode`, then `patterns_dir` files, then `pattern_definitions`.
+    private static func library(_ settings: PluginSettings, mode: GrokECSMode) throws(ConfigError) -> GrokLibrary {
+        var library = GrokLibrary.builtIn(mode)
+        let dirs = settings.strings("patterns_dir")
+        if !dirs.isEmpty {
+            do {
+                try library.addFiles(from: dirs, glob: settings.string("patterns_files_glob") ?? "*")
+            } catch {
+                throw settings.error("patterns_dir", error.message)
+            }
+        }
+        for def in settings.hash("pattern_definitions") {
+            guard case .string(let regex) = def.value else {
+                throw settings.error("pattern_definitions", "the pattern `\(def.key)` must be a string, got \(def.value.typeName)")
+            }
+            library.define(def.key, regex, origin: "pattern_definitions")
+        }
+        return library
+    }
+
+    public func filter(_ event: inout Event, _ context: inout FilterContext) -> FilterResult {
+        var matched = false
+        for field in fields {
+            switch match(field, &event) {
+            case .matched:
+                matched = true
+            case .unmatched:
+                continue
+            case .timedOut:
+                // As in Logstash: the timeout tag only, no failure tag, no add_field/add_tag.
+                event.addTag(tagOnTimeout)
+                return .unmatched
+            }
+            if breakOnMatch { break }
+        }
+        if matched { return .matched }
+        for tag in tagOnFailure { event.addTag(tag) }
+        return .unmatched
+    }
+
+    /// Matches every value of the source field (each element of an array); a missing field
+    /// is matched as the empty string, as Logstash does (`nil.to_s`).
+    private func match(_ field: FieldPatterns, _ event: inout Event) -> Outcome {
+        guard case .array(let items)? = event[field.source] else {
+            return match(field.patterns, Self.text(event[field.source]), &event)
+        }
+        var result = Outcome.unmatched
+        for item in items {
+            switch match(field.patterns, Self.text(item), &event) {
+            case .matched: result = .matched
+            case .unmatched: break
+            case .timedOut: return .timedOut
+            }
+        }
+        return result
+    }
+
+    private func match(_ patterns: [Compiled], _ text: String, _ event: inout Event) -> Outcome {
+        var text = text
+        return text.withUTF8 { buf -> Outcome in
+            var result = Outcome.unmatched
+            for p in patterns {
+                switch p.grok.match(buf, validUTF8: true) {
+                case .matched:
+                    store(p, buf, &event)
+                    result = .matched
+                    if breakOnMatch { return .matched }
+                case .noMatch:
+                    continue
+                case .limitExceeded:
+                    logger.warning("grok \(id): pattern `\(p.grok.source)` exceeded its time budget on a \(buf.count)-byte value")
+                    return .timedOut
+                case .failed(let code):
+                    logger.warning("grok \(id): PCRE2 error \(code) matching `\(p.grok.source)`")
+                }
+            }
+            return result
+        }
+    }
+
+    @inline(__always)
+    private func store(_ p: Compiled, _ buf: UnsafeBufferPointer<UInt8>, _ event: inout Event) {
+        for slot in p.slots {
+            guard let range = p.grok.range(of: slot.capture) else {
+                if keepEmpty { event.storeGrokCapture(.null, slot) }
+                continue
+            }
+            let bytes = UnsafeBufferPointer(rebasing: buf[range])
+            if let convert = slot.capture.convert {
+                event.storeGrokCapture(convert.convert(bytes), slot)
+            } else if !range.isEmpty || keepEmpty {
+                event.storeGrokCapture(.string(String(decoding: bytes, as: UTF8.self)), slot)
+            }
+        }
+    }
+
+    /// The text grok sees for a value: strings as they are, other scalars as Logstash
+    /// prints them, null or missing as the empty string.
+    static func text(_ value: Value?) -> String {
+        switch value {
+        case .string(let s)?: return s
+        case nil, .null?: return ""
+        case let v?: return v.renderedString
+        }
+    }
+}
