@@ -51,7 +51,7 @@ struct DateFilterTests {}
 extension DateFilterTests {
     @Test func defaults() {
         let specs = Dictionary(uniqueKeysWithValues: DateFilter.settingSpecs.map { ($0.name, $0) })
-        #expect(specs["match"]?.defaultValue == [])
+        #expect(specs["match"]?.required == true)
         #expect(specs["target"]?.defaultValue == "@timestamp")
         #expect(specs["tag_on_failure"]?.defaultValue == ["_dateparsefailure"])
         #expect(specs["timezone"] != nil && specs["locale"] != nil)

@@ -162,3 +162,19 @@ struct FileInputTailTests {
         #expect(t.committed == 30 && t.failed)
     }
 }
+
+@Suite struct SinceDBCleanupTests {
+    @Test func entriesInactiveLongerThanCleanAfterAreForgotten() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sdb-\(UUID().uuidString)").path
+        var db = SinceDB(path: dir + "/sincedb")
+        db.update(FileIdentity(inode: 1, major: 0, minor: 1), position: 10, path: "/a")
+        db.update(FileIdentity(inode: 2, major: 0, minor: 1), position: 20, path: "/b")
+        let now = Double(Timestamp.now().nanoseconds) / 1e9
+        db.forget(inactiveFor: 3600, now: now + 60)
+        #expect(db.entries.count == 2)
+        db.forget(inactiveFor: 3600, now: now + 7200)
+        #expect(db.entries.isEmpty)
+        try db.save()
+        #expect(SinceDB(path: dir + "/sincedb").entries.isEmpty)
+    }
+}

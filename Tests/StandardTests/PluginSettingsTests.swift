@@ -55,14 +55,13 @@ private func wrongValues(_ type: SettingType) -> [String] {
     }
 }
 
-/// Settings a plugin needs beyond its declared required ones. The date filter declares
-/// `match` optional with an empty default, as Logstash does, and rejects it empty in `init`.
-private let semanticallyRequired: [String: String] = ["filter date": #"match => ["t", "ISO8601"]"#]
+/// Valid values for required settings whose type alone does not make a valid sample.
+private let validSamples: [String: String] = ["filter date match": #"["t", "ISO8601"]"#]
 
 /// A pipeline holding the plugin with its required settings filled, plus `extra` settings.
 private func config(_ kind: PluginKind, _ name: String, extra: String = "") -> String {
-    var required = specs(kind, name).filter(\.required).map { "\($0.name) => \(sample($0.type))" }
-    if let more = semanticallyRequired["\(kind) \(name)"], !extra.hasPrefix("match ") { required.append(more) }
+    let required = specs(kind, name).filter { $0.required && !extra.hasPrefix("\($0.name) ") }
+        .map { "\($0.name) => \(validSamples["\(kind) \(name) \($0.name)"] ?? sample($0.type))" }
     let body = (required + (extra.isEmpty ? [] : [extra])).joined(separator: " ")
     switch kind {
     case .input: return "input { \(name) { \(body) } }"

@@ -8,7 +8,7 @@ public final class DateFilter: FilterPlugin {
     public static let pluginName = "date"
     public static let summary = "Parses dates from fields into @timestamp or another field."
     public static let settingSpecs: [SettingSpec] = [
-        SettingSpec("match", .array, default: [],
+        SettingSpec("match", .array, required: true,
                     doc: "The field, then one or more formats tried in order: Joda patterns, `ISO8601`, `UNIX`, `UNIX_MS`, `TAI64N`."),
         SettingSpec("target", .fieldReference, default: "@timestamp", doc: "Field that receives the parsed timestamp."),
         SettingSpec("timezone", .string,

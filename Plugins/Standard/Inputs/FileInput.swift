@@ -48,6 +48,7 @@ public final class FileInput: InputPlugin {
         var startAtEnd: Bool
         var sincedbPath: String?
         var sincedbInterval: Double
+        var sincedbCleanAfter: Double
         var statInterval: Double
         var discoverEvery: Int
         var completedAction: String
@@ -90,6 +91,7 @@ public final class FileInput: InputPlugin {
             patterns: patterns, exclude: settings.strings("exclude"), readMode: mode == "read",
             startAtEnd: settings.string("start_position") == "end", sincedbPath: sincedb,
             sincedbInterval: settings.double("sincedb_write_interval") ?? 15,
+            sincedbCleanAfter: settings.double("sincedb_clean_after") ?? 1_209_600,
             statInterval: max(0.01, settings.double("stat_interval") ?? 1),
             discoverEvery: max(1, settings.int("discover_interval") ?? 15),
             completedAction: action, completedLog: completedLog,

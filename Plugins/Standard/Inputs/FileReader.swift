@@ -159,6 +159,18 @@ final class FileReader {
             }
         }
         firstDiscovery = false
+        // Tail mode: a file that no longer matches (deleted or rotated away) is forgotten once
+        // it has been read to its end and every line of it was acknowledged.
+        if !options.readMode {
+            for w in watched.values where !seen.contains(w.id) {
+                var st = stat()
+                let atEnd = w.fd >= 0 ? (fstat(w.fd, &st) == 0 && UInt64(st.st_size) <= w.position) : true
+                guard atEnd, w.acks.withLock({ $0.outstanding == 0 }) else { continue }
+                sincedb?.update(w.id, position: w.committed, path: w.path)
+                if w.fd >= 0 { close(w.fd) }
+                watched[w.id] = nil
+            }
+        }
     }
 
     func ordered() -> [Watched] {
@@ -306,6 +318,7 @@ final class FileReader {
         guard force || now - lastSincedbWrite >= options.sincedbInterval else { return }
         lastSincedbWrite = now
         for w in watched.values { sincedb?.update(w.id, position: w.committed, path: w.path) }
+        sincedb?.forget(inactiveFor: options.sincedbCleanAfter, now: now)
         do { try sincedb?.save() } catch { logger.error("file input: cannot write sincedb: \(error)") }
     }
 }

@@ -57,6 +57,13 @@ struct SinceDB {
         entries[id] = Entry(position: position, lastActive: now, path: p)
     }
 
+    /// Drops entries of files not active for `age` seconds (`sincedb_clean_after`).
+    mutating func forget(inactiveFor age: Double, now: Double) {
+        let before = entries.count
+        entries = entries.filter { now - $0.value.lastActive <= age }
+        if entries.count != before { dirty = true }
+    }
+
     mutating func save() throws {
         guard dirty else { return }
         var text = ""

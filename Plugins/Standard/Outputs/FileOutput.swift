@@ -154,7 +154,11 @@ public final class FileOutput: OutputPlugin {
             Glibc.close(f.fd)
             files[p] = nil
         }
-        try FileIO.makeDirectories(FileIO.directoryName(p), mode: dirMode)
+        do {
+            try FileIO.makeDirectories(FileIO.directoryName(p), mode: dirMode)
+        } catch {
+            throw PluginError("\(error)", retriable: true)  // e.g. a full disk or a missing mount: retry
+        }
         let fd = Glibc.open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, fileMode)
         guard fd >= 0 else { throw PluginError("\(IOError("open", path: p))", retriable: true) }
         var st = stat()
