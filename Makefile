@@ -19,7 +19,7 @@ release: deps
 	$(SWIFT) build -c release
 
 run: release
-	@mkdir -p out data
+	@mkdir -p out data && rm -f out/people.jsonl
 	$(RELEASE_BIN) -f pipelines/quickstart.conf --path.data data/quickstart --log.level warn
 	@echo "--- $$(wc -l < out/people.jsonl) people written to out/people.jsonl; the first two:"
 	@head -n 2 out/people.jsonl
