@@ -1,19 +1,29 @@
 import SluiceCore
 
 /// Where one capture of one compiled pattern goes, worked out once per filter instance.
-struct GrokSlot {
+/// A class, so that walking the slots of a match retains nothing per capture.
+final class GrokSlot {
     let capture: GrokPattern.Capture
+    let group: Int
+    let convert: GrokConversion?
     /// The field with `target` applied.
     let ref: FieldReference
-    /// `ref`'s only component, for the common top-level case.
-    let topLevelKey: String?
+    /// The path's first component and, for nested fields, the rest.
+    let head: String
+    let rest: ArraySlice<String>
+    /// Paths through arrays (`[list][0]`) take the general route of `Event.set`.
+    let simplePath: Bool
     let overwrite: Bool
 
     init(capture: GrokPattern.Capture, target: FieldReference?, overwrite: Set<FieldReference>) {
         self.capture = capture
+        group = capture.group
+        convert = capture.convert
         let ref = target.map { FieldReference(path: $0.path + capture.field.path) } ?? capture.field
         self.ref = ref
-        topLevelKey = ref.path.count == 1 ? ref.path[0] : nil
+        head = ref.path[0]
+        rest = ref.path.dropFirst()
+        simplePath = !ref.path.dropFirst().contains { Int($0) != nil }
         self.overwrite = overwrite.contains(capture.field)
     }
 }
@@ -26,20 +36,28 @@ extension Event {
     mutating func storeGrokCapture(_ value: Value, _ slot: GrokSlot) {
         if slot.overwrite {
             set(slot.ref, value)
-            return
-        }
-        if let key = slot.topLevelKey {
-            // One lookup: a missing field is created as null and then filled in.
-            fields.modify(key, default: .null) { Self.mergeCapture(&$0, value) }
-            return
-        }
-        if modify(slot.ref, { Self.mergeCapture(&$0, value) }) == nil {
+        } else if slot.rest.isEmpty {
+            // Non-generic FieldMap calls: the generic `modify` is not specialized across modules.
+            if let i = fields.position(of: slot.head) {
+                var existing = fields.value(at: i)
+                fields.setValue(.null, at: i)  // keep `existing` uniquely referenced
+                GrokStore.merge(&existing, value)
+                fields.setValue(existing, at: i)
+            } else {
+                fields.set(slot.head, value)
+            }
+        } else if slot.simplePath {
+            fields.modify(slot.head, default: .null) { GrokStore.store(&$0, slot.rest, value) }
+        } else if modify(slot.ref, { GrokStore.merge(&$0, value) }) == nil {
             set(slot.ref, value)
         }
     }
+}
 
+/// Logstash's grok `handle`: how a capture meets what the field already holds.
+enum GrokStore {
     @inline(__always)
-    private static func mergeCapture(_ existing: inout Value, _ value: Value) {
+    static func merge(_ existing: inout Value, _ value: Value) {
         switch existing {
         case .null:
             existing = value
@@ -49,6 +67,26 @@ extension Event {
             existing = .array(a)
         case .string(let s):
             existing = .array([.string(s), value])
+        default:
+            break
+        }
+    }
+
+    /// Walks (and creates) objects along `path` in one pass, then merges at the end.
+    /// A scalar on the way leaves the event unchanged, like a failed `Event.set`.
+    static func store(_ node: inout Value, _ path: ArraySlice<String>, _ value: Value) {
+        guard let key = path.first else { merge(&node, value); return }
+        switch node {
+        case .null:
+            var child = Value.null
+            store(&child, path.dropFirst(), value)
+            var m = FieldMap(minimumCapacity: 4)
+            m.set(key, child)
+            node = .object(m)
+        case .object(var m):
+            node = .null  // keep `m` uniquely referenced while it changes
+            m.modify(key, default: .null) { store(&$0, path.dropFirst(), value) }
+            node = .object(m)
         default:
             break
         }

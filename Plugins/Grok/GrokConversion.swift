@@ -36,17 +36,17 @@ enum RubyNumber {
             negative = b[i] == UInt8(ascii: "-"); i += 1
         }
         var acc: Int64 = 0
-        var overflow = false
-        var approx = 0.0
+        var digits: [UInt8]? = nil  // collected only once the value overflows
         while i < b.count {
             let c = b[i]
             if isDigit(c) {
-                let d = Int64(c - 0x30)
-                approx = approx * 10 + Double(d)
-                if !overflow {
+                if digits == nil {
+                    let d = Int64(c - 0x30)
                     let (m, o1) = acc.multipliedReportingOverflow(by: 10)
                     let (s, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
-                    if o1 || o2 { overflow = true } else { acc = s }
+                    if o1 || o2 { digits = Array(String(acc).utf8) + [c] } else { acc = s }
+                } else {
+                    digits?.append(c)
                 }
                 i += 1
             } else if c == UInt8(ascii: "_"), i > 0, isDigit(b[i - 1]), i + 1 < b.count, isDigit(b[i + 1]) {
@@ -55,7 +55,7 @@ enum RubyNumber {
                 break
             }
         }
-        if overflow { return .double(negative ? -approx : approx) }
+        if let digits { return .double(Double(String(decoding: digits, as: UTF8.self)) ?? 0) }
         return .int(acc)
     }
 

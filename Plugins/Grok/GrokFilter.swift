@@ -40,16 +40,10 @@ public final class GrokFilter: FilterPlugin {
                     doc: "Built-in pattern set: `disabled` (legacy field names) or `v1`/`v8` (ECS field names)."),
     ]
 
-    /// One compiled pattern with its captures' destinations.
-    private struct Compiled {
-        let grok: GrokPattern
-        let slots: [GrokSlot]
-    }
-
     /// The patterns for one source field, in the order given.
     private struct FieldPatterns {
         let source: FieldReference
-        let patterns: [Compiled]
+        let patterns: [GrokCompiledPattern]
     }
 
     private enum Outcome { case matched, unmatched, timedOut }
@@ -58,15 +52,15 @@ public final class GrokFilter: FilterPlugin {
     private let logger: Logger
     private let fields: [FieldPatterns]
     private let breakOnMatch: Bool
-    private let keepEmpty: Bool
     private let tagOnFailure: [String]
     private let tagOnTimeout: String
+    private var captures: GrokCaptureStore
 
     public init(settings: PluginSettings, context: PluginContext) throws {
         id = settings.id
         logger = context.logger
         breakOnMatch = settings.bool("break_on_match") ?? true
-        keepEmpty = settings.bool("keep_empty_captures") ?? false
+        captures = GrokCaptureStore(keepEmpty: settings.bool("keep_empty_captures") ?? false)
         tagOnFailure = settings.strings("tag_on_failure")
         tagOnTimeout = settings.string("tag_on_timeout") ?? "_groktimeout"
         let mode = GrokECSMode(rawValue: settings.string("ecs_compatibility") ?? "v8") ?? .v8
@@ -89,10 +83,13 @@ public final class GrokFilter: FilterPlugin {
                 throw settings.error("match", error.description)
             }
             let texts: [Value] = entry.value.arrayValue ?? [entry.value]
-            var compiled: [Compiled] = []
+            var compiled: [GrokCompiledPattern] = []
             for text in texts {
-                guard case .string(let pattern) = text else {
-                    throw settings.error("match", "the patterns for `\(entry.key)` must be strings, got \(text.typeName)")
+                let pattern: String
+                switch text {
+                case .string(let s): pattern = s
+                case .int, .double, .bool: pattern = text.renderedString
+                default: throw settings.error("match", "the patterns for `\(entry.key)` must be strings, got \(text.typeName)")
                 }
                 let grok: GrokPattern
                 do {
@@ -100,9 +97,7 @@ public final class GrokFilter: FilterPlugin {
                 } catch {
                     throw settings.error("match", "`\(entry.key)`: \(error.message)")
                 }
-                compiled.append(Compiled(grok: grok, slots: grok.captures.map {
-                    GrokSlot(capture: $0, target: target, overwrite: overwrite)
-                }))
+                compiled.append(GrokCompiledPattern(grok, target: target, overwrite: overwrite))
             }
             fields.append(FieldPatterns(source: source, patterns: compiled))
         }
@@ -166,14 +161,14 @@ public final class GrokFilter: FilterPlugin {
         return result
     }
 
-    private func match(_ patterns: [Compiled], _ text: String, _ event: inout Event) -> Outcome {
+    private func match(_ patterns: [GrokCompiledPattern], _ text: String, _ event: inout Event) -> Outcome {
         var text = text
         return text.withUTF8 { buf -> Outcome in
             var result = Outcome.unmatched
             for p in patterns {
                 switch p.grok.match(buf, validUTF8: true) {
                 case .matched:
-                    store(p, buf, &event)
+                    captures.store(p, buf, into: &event)
                     result = .matched
                     if breakOnMatch { return .matched }
                 case .noMatch:
@@ -186,22 +181,6 @@ public final class GrokFilter: FilterPlugin {
                 }
             }
             return result
-        }
-    }
-
-    @inline(__always)
-    private func store(_ p: Compiled, _ buf: UnsafeBufferPointer<UInt8>, _ event: inout Event) {
-        for slot in p.slots {
-            guard let range = p.grok.range(of: slot.capture) else {
-                if keepEmpty { event.storeGrokCapture(.null, slot) }
-                continue
-            }
-            let bytes = UnsafeBufferPointer(rebasing: buf[range])
-            if let convert = slot.capture.convert {
-                event.storeGrokCapture(convert.convert(bytes), slot)
-            } else if !range.isEmpty || keepEmpty {
-                event.storeGrokCapture(.string(String(decoding: bytes, as: UTF8.self)), slot)
-            }
         }
     }
 

@@ -44,9 +44,10 @@ public struct GrokLibrary: Sendable {
     /// the rest of the line without its line break (trailing spaces are kept, like Logstash).
     public mutating func addFile(text: String, origin: String) {
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split bytes, not Characters: "\r\n" is one Character and would hide the break.
+        for rawLine in text.utf8.split(separator: 10, omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = rawLine.utf8[...]
+            var line = rawLine
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             line = line.drop { Self.isSpace($0) }
             guard let first = line.first, first != UInt8(ascii: "#") else { continue }

@@ -73,8 +73,11 @@ public final class GrokPattern {
 
     /// The bytes of `capture` in the last successful match, nil when it did not take part.
     @inline(__always)
-    public func range(of capture: Capture) -> Range<Int>? {
-        lastWasBytes ? byteRegex?.range(ofGroup: capture.group) : regex.range(ofGroup: capture.group)
+    public func range(of capture: Capture) -> Range<Int>? { range(ofGroup: capture.group) }
+
+    @inline(__always)
+    func range(ofGroup group: Int) -> Range<Int>? {
+        lastWasBytes ? byteRegex?.range(ofGroup: group) : regex.range(ofGroup: group)
     }
 
     /// The value of `capture` in the last match: its text (invalid UTF-8 replaced by U+FFFD)
@@ -89,8 +92,8 @@ public final class GrokPattern {
 
     private func bytewise() -> Regex {
         if let byteRegex { return byteRegex }
-        // The same regex over bytes; if it cannot be compiled that way (code points above
-        // 255), the UTF-8 one still runs safely: invalid sequences just never match.
+        // The same regex over bytes. If it cannot be compiled that way (code points above
+        // 255), the UTF-8 one runs instead: PCRE2 then rejects the subject, a safe no-match.
         let r = (try? Regex(expanded, options: Self.options.union(.bytes))) ?? regex
         r.setLimits(limits)
         byteRegex = r

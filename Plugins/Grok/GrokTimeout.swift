@@ -11,7 +11,7 @@ import SluiceCore
 /// | ------------------ | ---------------------------------------------------- |
 /// | `timeout_millis` N | match limit = N × 250,000 steps (at most 2³²−1, ~15 s) |
 /// |                    | depth limit = the same number                        |
-/// |                    | heap limit 64 MiB, JIT stack up to 8 MiB             |
+/// |                    | heap limit 64 MiB, JIT stack up to 1 MiB             |
 /// | `timeout_millis` 0 | match and depth limits 2³²−1 (no practical limit)    |
 ///
 /// The default 30,000 ms therefore allows 2³²−1 steps. The interpreter, used when a match
@@ -28,6 +28,6 @@ enum GrokTimeout {
             steps = UInt32(clamping: UInt64(timeoutMillis) * stepsPerMillisecond)
         }
         return RegexMatchLimits.Settings(matchLimit: max(steps, 10_000), depthLimit: max(steps, 10_000),
-                                         heapLimitKiB: 64 * 1024, jitStackBytes: 8 << 20)
+                                         heapLimitKiB: 64 * 1024, jitStackBytes: 1 << 20)
     }
 }

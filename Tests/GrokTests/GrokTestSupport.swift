@@ -4,7 +4,8 @@ import SluiceTesting
 
 /// Builds grok filters directly (without a pipeline) for table-driven tests.
 enum GrokSettings {
-    static let context = PluginContext(logger: Logger(label: "grok.test"), pipeline: PipelineSettings())
+    static let context = PluginContext(logger: Logger(label: "grok.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                                       pipeline: PipelineSettings())
 
     /// Every declared setting at its default, with `overrides` applied.
     static func make(_ overrides: [String: Value]) -> PluginSettings {
@@ -33,5 +34,23 @@ enum GrokSettings {
         var r = PluginRegistry()
         GrokPlugins.register(into: &r)
         return r
+    }
+
+    /// Runs `filter { <body> }` over messages with the pipeline harness.
+    static func pipeline(_ body: String, _ messages: [String]) async throws -> [Event] {
+        try await PipelineHarness(registry: registry)
+            .run("filter { \(body) }", events: messages.map { Event(message: $0) }).events
+    }
+
+    /// The configuration errors of `filter { <body> }`, rendered.
+    static func errors(_ body: String) -> String? {
+        PipelineHarness(registry: registry).check("filter { \(body) }").map { "\($0)" }
+    }
+
+    /// A fresh temporary directory.
+    static func tempDir() throws -> String {
+        let dir = "/tmp/sluice-grok-\(UInt64.random(in: 0...UInt64.max))"
+        try FileIO.makeDirectories(dir)
+        return dir
     }
 }

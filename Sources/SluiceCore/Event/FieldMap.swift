@@ -16,6 +16,9 @@ public struct FieldMap: Sendable, Hashable {
     public init() {}
     public init(minimumCapacity n: Int) { entries.reserveCapacity(n) }
 
+    /// Makes room for `n` fields in total, so that adding several fields grows storage once.
+    public mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
+
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
     public var keys: [String] { entries.map(\.key) }
@@ -24,7 +27,9 @@ public struct FieldMap: Sendable, Hashable {
     @inline(__always)
     public func position(of key: String) -> Int? {
         if let index { return index[key] }
-        for i in entries.indices where entries[i].key == key { return i }
+        // Comparing lengths first skips most out-of-line string comparisons.
+        let n = key.utf8.count
+        for i in entries.indices where entries[i].key.utf8.count == n && entries[i].key == key { return i }
         return nil
     }
 

@@ -141,11 +141,18 @@ struct SettingsValidator {
                 for e in entries { m.set(e.key, try convert(e.value, to: .any)) }
                 return .object(m)
             case .array(let a) where a.count % 2 == 0:
-                // Logstash accepts `add_field => ["key", "value", ...]` for hashes.
+                // Logstash accepts `add_field => ["key", "value", ...]` for hashes; a key given
+                // twice collects its values into an array (`match => ["message", "a", "message", "b"]`).
                 var m = FieldMap()
                 var i = 0
                 while i < a.count {
-                    m.set(try convert(a[i], to: .string).renderedString, try convert(a[i + 1], to: .any))
+                    let key = try convert(a[i], to: .string).renderedString
+                    let value = try convert(a[i + 1], to: .any)
+                    switch m[key] {
+                    case nil: m.set(key, value)
+                    case .array(let existing)?: m.set(key, .array(existing + [value]))
+                    case let existing?: m.set(key, .array([existing, value]))
+                    }
                     i += 2
                 }
                 return .object(m)

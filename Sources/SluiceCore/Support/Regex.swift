@@ -8,7 +8,7 @@ public final class Regex {
     private let code: OpaquePointer
     private let matchData: OpaquePointer
     /// The match data's offset vector, read after each match (start/end pairs per group).
-    private let ovector: UnsafeMutablePointer<Int>
+    @usableFromInline let ovector: UnsafeMutablePointer<Int>
     private var limits: RegexMatchLimits?
     public let captureCount: Int
 
@@ -45,8 +45,10 @@ public final class Regex {
         self.options = options
         var err: Int32 = 0
         var off: Int = 0
-        // Invalid UTF-8 never matches instead of failing the whole match.
-        let utf: UInt32 = options.contains(.bytes) ? 0 : UInt32(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
+        // Not PCRE2_MATCH_INVALID_UTF: in 10.42 its JIT code makes \S, \W and \D miss every
+        // non-ASCII character. Subjects of unknown validity are checked instead (`match`),
+        // and `.bytes` serves input that is not UTF-8.
+        let utf: UInt32 = options.contains(.bytes) ? 0 : UInt32(PCRE2_UTF)
         let flags = options.subtracting(.bytes).rawValue | utf
         let compiled = pattern.withCString { p in
             pcre2_compile_8(UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), pattern.utf8.count,
@@ -108,7 +110,8 @@ public final class Regex {
     }
 
     /// Matches `buf` from byte `start`. After `.matched`, `range(ofGroup:)` reads the groups.
-    /// `validUTF8` promises a valid subject (every Swift String is) and skips PCRE2's check.
+    /// `validUTF8` promises a valid subject (every Swift String is) and skips PCRE2's check;
+    /// without it an invalid subject gives `.failed` (compile with `.bytes` to match such input).
     @inline(__always)
     public func match(_ buf: UnsafeBufferPointer<UInt8>, from start: Int = 0, validUTF8: Bool = false) -> MatchResult {
         let opts: UInt32 = validUTF8 && !options.contains(.bytes) ? UInt32(PCRE2_NO_UTF_CHECK) : 0
@@ -130,7 +133,7 @@ public final class Regex {
     }
 
     /// The byte range of group `i` in the last successful match, nil when it did not take part.
-    @inline(__always)
+    @inlinable
     public func range(ofGroup i: Int) -> Range<Int>? {
         let s = ovector[2 * i], e = ovector[2 * i + 1]
         return s == ~Int(0) || e < s ? nil : s..<e
@@ -143,8 +146,9 @@ public final class Regex {
     }
 
     /// The byte ranges of the whole match and each group (nil for unset groups), or nil.
-    public func firstMatch(in buf: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> [Range<Int>?]? {
-        guard match(buf, from: start) == .matched else { return nil }
+    public func firstMatch(in buf: UnsafeBufferPointer<UInt8>, from start: Int = 0,
+                           validUTF8: Bool = false) -> [Range<Int>?]? {
+        guard match(buf, from: start, validUTF8: validUTF8) == .matched else { return nil }
         var out: [Range<Int>?] = []
         out.reserveCapacity(captureCount + 1)
         for i in 0...captureCount { out.append(range(ofGroup: i)) }
@@ -160,7 +164,7 @@ public final class Regex {
             var pos = 0
             var last = 0
             let rep = Array(replacement.utf8)
-            while pos <= buf.count, let m = firstMatch(in: buf, from: pos), let whole = m[0] {
+            while pos <= buf.count, let m = firstMatch(in: buf, from: pos, validUTF8: true), let whole = m[0] {
                 out.append(contentsOf: buf[last..<whole.lowerBound])
                 var i = 0
                 while i < rep.count {
@@ -174,9 +178,12 @@ public final class Regex {
                 }
                 last = whole.upperBound
                 if whole.isEmpty {
-                    if whole.upperBound < buf.count { out.append(buf[whole.upperBound]) }
-                    last = whole.upperBound + 1
-                    pos = whole.upperBound + 1
+                    // Step over one whole character: matching must start on a character boundary.
+                    var next = whole.upperBound + 1
+                    while next < buf.count, buf[next] & 0xC0 == 0x80 { next += 1 }
+                    if whole.upperBound < buf.count { out.append(contentsOf: buf[whole.upperBound..<min(next, buf.count)]) }
+                    last = next
+                    pos = next
                 } else {
                     pos = whole.upperBound
                 }

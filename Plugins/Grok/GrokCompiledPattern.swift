@@ -1,0 +1,51 @@
+import SluiceCore
+
+/// A grok pattern compiled for one filter instance: the regex plus where each capture goes
+/// (with `target` and `overwrite` applied), grouped by top-level field.
+final class GrokCompiledPattern {
+    let grok: GrokPattern
+    let groups: [GrokCaptureGroup]
+
+    init(_ grok: GrokPattern, target: FieldReference?, overwrite: Set<FieldReference>) {
+        self.grok = grok
+        let slots = grok.captures.map { GrokSlot(capture: $0, target: target, overwrite: overwrite) }
+        groups = GrokCaptureGroup.groups(slots)
+    }
+}
+
+/// Stores the captures of a successful match into an event, as Logstash's grok does.
+/// Holds per-worker scratch space, so one instance serves one filter instance.
+struct GrokCaptureStore {
+    let keepEmpty: Bool
+    private var stack: [Value?] = []
+
+    init(keepEmpty: Bool) { self.keepEmpty = keepEmpty }
+
+    mutating func store(_ p: GrokCompiledPattern, _ buf: UnsafeBufferPointer<UInt8>, into event: inout Event) {
+        event.fields.reserveCapacity(event.fields.count + p.groups.count)
+        let grok = p.grok
+        let keep = keepEmpty
+        for group in p.groups {
+            if let plan = group.plan, event.fields.position(of: group.head) == nil {
+                if let v = plan.run(&stack, grok, buf, keepEmpty: keep) { event.fields.set(group.head, v) }
+                continue
+            }
+            for slot in group.slots {
+                if let v = Self.captured(grok, slot.group, slot.convert, buf, keep) { event.storeGrokCapture(v, slot) }
+            }
+        }
+    }
+
+    /// A capture's value, or nil when Logstash would drop it: it did not take part in the
+    /// match, or it is empty (unless `keep_empty_captures`). Conversions apply to empty
+    /// text too, as Ruby's `"".to_i` is 0.
+    @inline(__always)
+    static func captured(_ grok: GrokPattern, _ group: Int, _ convert: GrokConversion?,
+                         _ buf: UnsafeBufferPointer<UInt8>, _ keepEmpty: Bool) -> Value? {
+        guard let range = grok.range(ofGroup: group) else { return keepEmpty ? .null : nil }
+        let bytes = UnsafeBufferPointer(rebasing: buf[range])
+        if let convert { return convert.convert(bytes) }
+        if range.isEmpty && !keepEmpty { return nil }
+        return .string(String(decoding: bytes, as: UTF8.self))
+    }
+}
