@@ -26,7 +26,7 @@ run: release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 	@$(MAKE) --no-print-directory example
 
 # The custom-plugin example builds against this checkout and runs its filter.

@@ -1,9 +1,8 @@
 import SluiceCore
 
 /// Where one capture of one compiled pattern goes, worked out once per filter instance.
-/// A class, so that walking the slots of a match retains nothing per capture.
+/// A class: walking the slots of a match copies one reference per capture, not a struct's many.
 final class GrokSlot {
-    let capture: GrokPattern.Capture
     let group: Int
     let convert: GrokConversion?
     /// The field with `target` applied.
@@ -16,7 +15,6 @@ final class GrokSlot {
     let overwrite: Bool
 
     init(capture: GrokPattern.Capture, target: FieldReference?, overwrite: Set<FieldReference>) {
-        self.capture = capture
         group = capture.group
         convert = capture.convert
         let ref = target.map { FieldReference(path: $0.path + capture.field.path) } ?? capture.field

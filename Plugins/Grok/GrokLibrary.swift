@@ -22,10 +22,17 @@ public struct GrokLibrary: Sendable {
 
     public init() {}
 
-    /// The patterns that ship with Sluice for `mode`.
+    /// The patterns that ship with Sluice for `mode` (parsed once per process).
     public static func builtIn(_ mode: GrokECSMode) -> GrokLibrary {
+        mode == .disabled ? legacySet : ecsSet
+    }
+
+    private static let legacySet = embedded("legacy")
+    private static let ecsSet = embedded("ecs-v1")
+
+    private static func embedded(_ set: String) -> GrokLibrary {
         var lib = GrokLibrary()
-        for file in EmbeddedGrokPatterns.files where file.set == mode.patternSet {
+        for file in EmbeddedGrokPatterns.files where file.set == set {
             lib.addFile(text: file.text, origin: "\(file.set)/\(file.name)")
         }
         return lib

@@ -93,7 +93,7 @@ public final class GrokPattern {
     private func bytewise() -> Regex {
         if let byteRegex { return byteRegex }
         // The same regex over bytes. If it cannot be compiled that way (code points above
-        // 255), the UTF-8 one runs instead: PCRE2 then rejects the subject, a safe no-match.
+        // 255), the UTF-8 one runs instead: invalid sequences then just never match.
         let r = (try? Regex(expanded, options: Self.options.union(.bytes))) ?? regex
         r.setLimits(limits)
         byteRegex = r

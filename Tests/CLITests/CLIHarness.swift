@@ -60,6 +60,18 @@ enum CLI {
         return 0
     }
 
+    /// Waits for `p` to exit without blocking a thread of the test runner's pool (long
+    /// blocking waits there starve the other, concurrently running tests).
+    static func exit(of p: Process) async {
+        while p.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        p.waitUntilExit()  // already exited: returns at once, and sets terminationStatus
+    }
+
+    /// Sleeps without blocking a thread of the test runner's pool.
+    static func pause(_ seconds: Double) async {
+        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+    }
+
     /// A fresh temporary directory.
     static func tempDir() throws -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cli-\(UUID().uuidString)").path

@@ -113,7 +113,7 @@ import Testing
         #expect(bad.stderr.contains("did you mean `pipeline.workers`?"))
     }
 
-    @Test func sigtermDrainsInFlightEventsAndExitsZero() throws {
+    @Test func sigtermDrainsInFlightEventsAndExitsZero() async throws {
         let dir = try CLI.tempDir()
         let out = dir + "/out.jsonl"
         let p = Process()
@@ -126,10 +126,10 @@ import Testing
         // Wait until it is producing, then ask it to stop.
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0) < 100_000 {
-            Thread.sleep(forTimeInterval: 0.05)
+            await CLI.pause(0.05)
         }
         p.terminate()
-        p.waitUntilExit()
+        await CLI.exit(of: p)
         #expect(p.terminationStatus == 0)
         // Every sequence number that was generated up to the last one written is present: nothing in flight was lost.
         let text = try String(contentsOfFile: out, encoding: .utf8)

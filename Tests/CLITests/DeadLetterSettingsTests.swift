@@ -57,7 +57,7 @@ import Testing
         #expect(typo.stderr.contains("did you mean `dead_letter_queue.enable`?"))
     }
 
-    @Test func runOpensTheQueueUnderPathDataAndASecondProcessIsRefused() throws {
+    @Test func runOpensTheQueueUnderPathDataAndASecondProcessIsRefused() async throws {
         let dir = try CLI.tempDir()
         try CLI.write("dead_letter_queue.enable: true\n", to: dir + "/sluice.yml")
         let lock = dir + "/data/dead_letter_queue/main/.lock"
@@ -68,13 +68,13 @@ import Testing
         let forever = try CLI.start(["-e", "input { generator { count => 0 } } output { null {} }",
                                      "--path.settings", dir, "--path.data", dir + "/data", "--log.level", "error"])
         defer { if forever.isRunning { kill(forever.processIdentifier, SIGKILL) } }
-        Thread.sleep(forTimeInterval: 1.0)
+        await CLI.pause(1.0)
         #expect(forever.isRunning)
         let second = try CLI.run(["-e", pipeline, "--path.settings", dir, "--path.data", dir + "/data"])
         #expect(second.status == 1)
         #expect(second.stderr.contains("in use by another writer"), "\(second.stderr)")
         kill(forever.processIdentifier, SIGTERM)
-        forever.waitUntilExit()
+        await CLI.exit(of: forever)
         #expect(forever.terminationStatus == 0)
     }
 

@@ -6,7 +6,7 @@ import Testing
     /// file input (read mode) → persistent queue → file output, 1,000,000 numbered lines,
     /// `kill -9` at 10 random moments with restarts: every number arrives; duplicates are
     /// bounded by what one checkpoint interval can replay per kill, and are reported.
-    @Test func killNineTenTimesLosesNothing() throws {
+    @Test func killNineTenTimesLosesNothing() async throws {
         let dir = try CLI.tempDir()
         let total = 1_000_000
         var text = ""
@@ -35,16 +35,16 @@ import Testing
         var kills = 0
         for _ in 0..<10 {
             let p = try CLI.start(args)
-            Thread.sleep(forTimeInterval: Double.random(in: 0.3...1.5, using: &rng))
+            await CLI.pause(Double.random(in: 0.3...1.5, using: &rng))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
             }
-            p.waitUntilExit()
+            await CLI.exit(of: p)
         }
         // Let the last run finish on its own.
         let last = try CLI.start(args)
-        last.waitUntilExit()
+        await CLI.exit(of: last)
         #expect(last.terminationStatus == 0)
 
         let out = try String(contentsOfFile: dir + "/out.log", encoding: .utf8)
@@ -68,7 +68,7 @@ import Testing
 
     /// An output that is down for 60 s while 100,000 events arrive: everything arrives once it
     /// is back, and memory stays bounded by the queue settings (events wait on disk).
-    @Test func outputDownForSixtySecondsThenEverythingArrives() throws {
+    @Test func outputDownForSixtySecondsThenEverythingArrives() async throws {
         let dir = try CLI.tempDir()
         // The output directory is blocked by a regular file of the same name: writes fail
         // (retriable) until the test removes it, even when the tests run as root.
@@ -86,12 +86,12 @@ import Testing
         let down = Date().addingTimeInterval(60)
         while Date() < down {
             peakKiB = max(peakKiB, CLI.residentKiB(of: p.processIdentifier))
-            Thread.sleep(forTimeInterval: 0.5)
+            await CLI.pause(0.5)
         }
         #expect(p.isRunning)
         try FileManager.default.removeItem(atPath: dir + "/out")
         try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: false)
-        p.waitUntilExit()
+        await CLI.exit(of: p)
         #expect(p.terminationStatus == 0)
         let lines = try String(contentsOfFile: dir + "/out/events.log", encoding: .utf8).split(separator: "\n")
         let numbers = Set(lines.compactMap { Int($0) })

@@ -4,17 +4,17 @@ import Testing
 @Suite struct QueueCommandTests {
     /// Leaves events in a persisted queue (SIGTERM without drain, output blocked), then
     /// `inspect` counts them, a torn tail is reported and `repair` cuts it.
-    @Test func inspectAndRepairAQueue() throws {
+    @Test func inspectAndRepairAQueue() async throws {
         let dir = try CLI.tempDir()
         try CLI.write("not a directory", to: dir + "/out")  // the output cannot write
         try CLI.write("queue.type: persisted\npath.queue: \(dir)/queue\n", to: dir + "/sluice.yml")
         let p = try CLI.start(["-e", "input { generator { count => 500 } } output { file { path => \"\(dir)/out/x.log\" } }",
                                "--path.settings", dir, "--log.level", "error"])
-        Thread.sleep(forTimeInterval: 2)
+        await CLI.pause(2)
         p.terminate()  // first signal: stop inputs; the blocked output keeps retrying
-        Thread.sleep(forTimeInterval: 0.5)
+        await CLI.pause(0.5)
         p.terminate()  // second signal: exit now
-        p.waitUntilExit()
+        await CLI.exit(of: p)
 
         let inspect = try CLI.run(["queue", "inspect", "--path.queue", dir + "/queue"])
         #expect(inspect.status == 0, "\(inspect.stderr)")

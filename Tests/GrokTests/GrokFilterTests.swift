@@ -125,13 +125,11 @@ struct GrokFilterTests {
     }
 
     @Test func timeoutTagsRunawayPatternsAndTheWorkerGoesOn() async throws {
+        // How fast the limit stops a runaway match is checked in GrokRobustnessTests.
         let runaway = String(repeating: "a", count: 40) + "b"
-        let clock = ContinuousClock()
-        let start = clock.now
         let events = try await GrokSettings.pipeline(#"""
             grok { match => { "message" => "^(a+)+$" } timeout_millis => 100 tag_on_timeout => "_slow" }
             """#, [runaway, "aaaa"])
-        #expect(clock.now - start < .seconds(10))  // generous: tests share the machine
         #expect(events[0].tags == ["_slow"])
         #expect(events[1].tags.isEmpty)
         let scoped = try await GrokSettings.pipeline(

@@ -45,13 +45,12 @@ public final class Regex {
         self.options = options
         var err: Int32 = 0
         var off: Int = 0
-        // Not PCRE2_MATCH_INVALID_UTF: in 10.42 its JIT code makes \S, \W and \D miss every
-        // non-ASCII character. Subjects of unknown validity are checked instead (`match`),
-        // and `.bytes` serves input that is not UTF-8.
-        let utf: UInt32 = options.contains(.bytes) ? 0 : UInt32(PCRE2_UTF)
+        // Invalid UTF-8 never matches instead of failing the whole match.
+        let utf: UInt32 = options.contains(.bytes) ? 0 : UInt32(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
         let flags = options.subtracting(.bytes).rawValue | utf
-        let compiled = pattern.withCString { p in
-            pcre2_compile_8(UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), pattern.utf8.count,
+        let source = utf == 0 ? pattern : Regex.wrapNegatedShorthands(pattern)
+        let compiled = source.withCString { p in
+            pcre2_compile_8(UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), source.utf8.count,
                             flags, &err, &off, nil)
         }
         guard let compiled else {
@@ -110,8 +109,8 @@ public final class Regex {
     }
 
     /// Matches `buf` from byte `start`. After `.matched`, `range(ofGroup:)` reads the groups.
-    /// `validUTF8` promises a valid subject (every Swift String is) and skips PCRE2's check;
-    /// without it an invalid subject gives `.failed` (compile with `.bytes` to match such input).
+    /// Any bytes are safe: invalid UTF-8 sequences never match (compile with `.bytes` to
+    /// match them byte by byte). `validUTF8` promises a valid subject, as every Swift String is.
     @inline(__always)
     public func match(_ buf: UnsafeBufferPointer<UInt8>, from start: Int = 0, validUTF8: Bool = false) -> MatchResult {
         let opts: UInt32 = validUTF8 && !options.contains(.bytes) ? UInt32(PCRE2_NO_UTF_CHECK) : 0

@@ -40,7 +40,7 @@ final class GrokCaptureGroup {
 /// the program costs no reference counting beyond the values themselves.
 final class GrokObjectPlan {
     enum Op {
-        /// Push the merged value of `slots[range]` (a field captured twice becomes an array).
+        /// Push the merged value of the leaves `range` (a field captured twice becomes an array).
         case leaf(Range<Int>)
         /// Pop `count` optional values, named by `keys[keyStart...]`, and push their object.
         case object(keyStart: Int, count: Int)
