@@ -61,7 +61,27 @@ CONF
   [ "$out" -eq "$N" ] || echo "  WARNING: $kind.out has $out lines, expected $N"
 done
 
-# 3. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
+# 3. grok: file -> grok -> file json_lines, 2 workers (issue 3's workloads)
+[ -f "$WORK/people.log" ] || { python3 scripts/make_people.py "$WORK" 1 "$N" && mv "$WORK/person_info_1.log" "$WORK/people.log"; }
+grok_bench() {
+  local name=$1 kind=$2 pattern=$3
+  rm -f "$WORK/grok-$kind.out"
+  cat > "$WORK/grok-$kind.conf" <<CONF
+input { file { path => "$WORK/$kind.log" mode => "read" exit_after_read => true sincedb_path => "/dev/null"
+               file_completed_action => "log" file_completed_log_path => "$WORK/completed.log" file_chunk_size => 262144 } }
+filter { grok { match => { "message" => "$pattern" } } }
+output { file { path => "$WORK/grok-$kind.out" codec => json_lines } }
+CONF
+  measure "$name" "$N" "$(stat -c %s "$WORK/$kind.log")" -- "$BIN" -f "$WORK/grok-$kind.conf" -w 2 --log.level error
+  local out failed
+  out=$(wc -l < "$WORK/grok-$kind.out")
+  failed=$(grep -c _grokparsefailure "$WORK/grok-$kind.out" || true)
+  [ "$out" -eq "$N" ] && [ "$failed" -eq 0 ] || echo "  WARNING: grok-$kind.out has $out lines ($failed failures), expected $N"
+}
+grok_bench "file>grok COMBINEDAPACHELOG>json" apache '%{COMBINEDAPACHELOG}'
+grok_bench "file>grok people (4 fields)>json" people '%{INT:age:int} %{WORD:gender} %{NUMBER:height:float} %{NUMBER:weight:float}'
+
+# 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift
   local t0 t1

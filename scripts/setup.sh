@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Sluice builds and tests with, if any is missing.
 set -euo pipefail
-packages=(libpcre2-dev zlib1g-dev python3 python3-venv time)
+packages=(libpcre2-dev zlib1g-dev libmimalloc-dev python3 python3-venv time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -94,39 +94,40 @@ final class GrokObjectPlan {
     }
 
     /// Runs the program over the last match of `grok`; `stack` is scratch space reused
-    /// across events.
+    /// across events, indexed by hand (no appends or removals on the hot path).
     func run(_ stack: inout [Value?], _ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, keepEmpty: Bool) -> Value? {
-        stack.removeAll(keepingCapacity: true)
+        // Local copies: one retain per array per run, not one per access through `self`.
+        let ops = self.ops, keys = self.keys, groups = self.groups, converts = self.converts
+        if stack.count < ops.count { stack = Array(repeating: nil, count: ops.count) }
+        var top = 0
         for op in ops {
             switch op {
             case .leaf(let range):
                 var result: Value? = nil
                 for i in range {
                     guard let v = GrokCaptureStore.captured(grok, groups[i], converts[i], buf, keepEmpty) else { continue }
-                    if var existing = result {
-                        result = nil
+                    if var existing = result.take() {
                         GrokStore.merge(&existing, v)
                         result = existing
                     } else {
                         result = v
                     }
                 }
-                stack.append(result)
+                stack[top] = result
+                top += 1
             case .object(let keyStart, let count):
-                let base = stack.count - count
+                let base = top - count
                 var map = FieldMap()
                 for i in 0..<count {
                     // Move the value out of the stack rather than copy it.
-                    var moved: Value? = nil
-                    swap(&moved, &stack[base + i])
-                    guard let v = moved else { continue }
+                    guard let v = stack[base + i].take() else { continue }
                     if map.isEmpty { map.reserveCapacity(count) }
-                    map.set(keys[keyStart + i], v)
+                    map.append(uniqueKey: keys[keyStart + i], v)
                 }
-                stack.removeLast(count)
-                stack.append(map.isEmpty ? nil : .object(map))
+                stack[base] = map.isEmpty ? nil : .object(map)
+                top = base + 1
             }
         }
-        return stack.last ?? nil
+        return top > 0 ? stack[top - 1].take() : nil
     }
 }

@@ -42,7 +42,7 @@ extension Event {
                 GrokStore.merge(&existing, value)
                 fields.setValue(existing, at: i)
             } else {
-                fields.set(slot.head, value)
+                fields.append(uniqueKey: slot.head, value)
             }
         } else if slot.simplePath {
             fields.modify(slot.head, default: .null) { GrokStore.store(&$0, slot.rest, value) }

@@ -27,7 +27,7 @@ struct GrokCaptureStore {
         let keep = keepEmpty
         for group in p.groups {
             if let plan = group.plan, event.fields.position(of: group.head) == nil {
-                if let v = plan.run(&stack, grok, buf, keepEmpty: keep) { event.fields.set(group.head, v) }
+                if let v = plan.run(&stack, grok, buf, keepEmpty: keep) { event.fields.append(uniqueKey: group.head, v) }
                 continue
             }
             for slot in group.slots {

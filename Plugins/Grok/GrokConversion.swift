@@ -61,6 +61,7 @@ enum RubyNumber {
 
     /// Ruby's `to_f`: `[sign] digits [. digits] [e [sign] digits]`, underscores between digits.
     static func toF(_ b: UnsafeBufferPointer<UInt8>) -> Double {
+        if let d = plainDecimal(b) { return d }
         var i = skipSpace(b)
         var text: [UInt8] = []
         text.reserveCapacity(min(b.count, 40))
@@ -92,5 +93,39 @@ enum RubyNumber {
             }
         }
         return Double(String(decoding: text, as: UTF8.self)) ?? 0
+    }
+
+    /// The common case without building a string: `[-+]digits[.digits]` with at most 15
+    /// significant digits is m / 10^k where both are exact doubles, so one division rounds
+    /// correctly (Clinger's fast path). Anything else (exponents, `_`, long numbers) is nil.
+    private static let powersOf10: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                               1e11, 1e12, 1e13, 1e14, 1e15]
+
+    static func plainDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = skipSpace(b)
+        var negative = false
+        if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { negative = b[i] == UInt8(ascii: "-"); i += 1 }
+        var m: UInt64 = 0
+        var digits = 0, fraction = 0
+        var inFraction = false
+        while i < b.count {
+            let c = b[i]
+            if isDigit(c) {
+                m = m &* 10 &+ UInt64(c &- 48)
+                digits += 1
+                if inFraction { fraction += 1 }
+                guard digits <= 15 else { return nil }
+            } else if c == UInt8(ascii: "."), !inFraction, i + 1 < b.count, isDigit(b[i + 1]) {
+                inFraction = true
+            } else if c == UInt8(ascii: "_") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                return nil
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        let d = Double(m) / powersOf10[fraction]
+        return negative ? -d : d
     }
 }

@@ -130,5 +130,26 @@ struct GrokSyntaxTests {
         #expect(f("1_000.5") == 1000.5)
         #expect(f("abc") == 0)
         #expect(f("-") == 0)
+        #expect(f("-0").sign == .minus)
+        #expect(f("123456789012345.6") == 123456789012345.6)  // 16 digits: the general route
+        #expect(f("0.000000000000001") == 1e-15)
+    }
+
+    /// Plain decimals take a fast path (no string, one division); it must give exactly what
+    /// strtod gives for each of them.
+    @Test func rubyFloatFastPathMatchesStrtod() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let whole = UInt64.random(in: 0...999_999_999, using: &rng) >> UInt64.random(in: 0...29, using: &rng)
+            let fractionDigits = Int.random(in: 0...6, using: &rng)
+            var text = Bool.random(using: &rng) ? "-" : ""
+            text += String(whole)
+            if fractionDigits > 0 {
+                text += "." + (0..<fractionDigits).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+            }
+            var bytes = text
+            let fast = bytes.withUTF8 { RubyNumber.plainDecimal($0) }
+            #expect(fast == Double(text), "\(text)")
+        }
     }
 }

@@ -60,6 +60,69 @@ import Testing
         #expect(json(["t": .timestamp(t)]) == #"{"t":"2026-11-20T23:58:44.123Z"}"#)
     }
 
+    @Test func timestampPrecisionAndRange() {
+        func iso(_ t: Timestamp) -> String { t.iso8601 }
+        #expect(iso(Timestamp(nanoseconds: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(iso(Timestamp(nanoseconds: -1)) == "1969-12-31T23:59:59.999999999Z")
+        #expect(iso(Timestamp(seconds: 1_700_000_000, nanos: 5_000)) == "2023-11-14T22:13:20.000005Z")
+        #expect(iso(Timestamp(year: 2024, month: 2, day: 29, hour: 7, minute: 5, second: 9, nanosecond: 1))
+                == "2024-02-29T07:05:09.000000001Z")
+        #expect(iso(Timestamp(year: 2262, month: 1, day: 1, hour: 23, minute: 59, second: 59)) == "2262-01-01T23:59:59.000Z")
+        #expect(iso(Timestamp(year: 1678, month: 1, day: 1)) == "1678-01-01T00:00:00.000Z")
+        // The event encoder writes the same text into its own buffer.
+        let t = Timestamp(seconds: 1_234_567_890, nanos: 987_654_321)
+        #expect(JSON.encodeToString(event: Event(timestamp: t)) == #"{"@timestamp":"2009-02-13T23:31:30.987654321Z","@version":"1"}"#)
+    }
+
+    /// Special bytes at every position a 16-byte block or the 8-byte step can put them.
+    @Test func escapingAcrossBlockBoundaries() {
+        let specials: [(Character, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{01}", #"\u0001"#)]
+        for length in [1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 100] {
+            for at in 0..<length {
+                for (special, escaped) in specials {
+                    var chars = Array(repeating: Character("a"), count: length)
+                    chars[at] = special
+                    let expected = "\"" + String(repeating: "a", count: at) + escaped
+                        + String(repeating: "a", count: length - at - 1) + "\""
+                    #expect(json(.string(String(chars))) == expected, "length \(length), special at \(at)")
+                }
+            }
+        }
+    }
+
+    @Test func eventEncoderGrowsItsBufferForLargeEvents() throws {
+        var e = Event(message: String(repeating: "x", count: 100_000), timestamp: Timestamp(nanoseconds: 0))
+        e.fields.set("n", .int(-42))
+        var out: [UInt8] = Array("prefix|".utf8)
+        JSON.encode(event: e, into: &out)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text.hasPrefix(#"prefix|{"@timestamp":"1970-01-01T00:00:00.000Z","@version":"1","message":"xxx"#))
+        #expect(text.hasSuffix(#"xxx","n":-42}"#))
+        #expect(out.count == 7 + 100_000 + #"{"@timestamp":"1970-01-01T00:00:00.000Z","@version":"1","message":"","n":-42}"#.utf8.count)
+        let decoded = try JSON.decode(Array(out.dropFirst(7)))
+        #expect(decoded.objectValue?["message"]?.stringValue?.utf8.count == 100_000)
+    }
+
+    @Test func byteBufferKeepsEveryByteAcrossGrowth() {
+        var b = ByteBuffer(capacity: 1)
+        var expected: [UInt8] = []
+        for i in 0..<5000 {
+            let byte = UInt8(truncatingIfNeeded: i)
+            if i % 7 == 0 {
+                let chunk = Array(repeating: byte, count: i % 50)
+                chunk.withUnsafeBufferPointer { b.append(bytes: $0) }
+                expected += chunk
+            } else {
+                b.append(byte)
+                expected.append(byte)
+            }
+        }
+        #expect(b.count == expected.count)
+        #expect(b.withBytes { Array($0) } == expected)
+        b.removeAll()
+        #expect(b.count == 0)
+    }
+
     @Test func eventOmitsMetadata() {
         let t = Timestamp(year: 2026, month: 11, day: 20, hour: 23, minute: 58, second: 44, nanosecond: 123_000_000)
         var e = Event(message: "hi", timestamp: t)

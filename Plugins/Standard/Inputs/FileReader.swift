@@ -217,8 +217,13 @@ final class FileReader {
         var inFlight: [Task<[LineFramer.Piece], Never>] = []
         let framer = lineFramer(for: w)
         func sendOldest() async throws {
-            let pieces = await inFlight.removeFirst().value
-            for piece in pieces { try await send(piece.events, w, end: piece.end) }
+            var pieces = await inFlight.removeFirst().value
+            for i in pieces.indices {
+                // Hand the events over rather than share them (see `EventSink.send`).
+                var events: [Event] = []
+                swap(&events, &pieces[i].events)
+                try await send(consume events, w, end: pieces[i].end)
+            }
         }
         for _ in 0..<options.chunkCount {
             if Task.isCancelled { break }
@@ -271,10 +276,10 @@ final class FileReader {
                    messageAt: messageAt, codec: codec, path: w.path, pathRef: pathRef, hostRef: hostRef)
     }
 
-    func send(_ events: [Event], _ w: Watched, end: UInt64) async throws {
+    func send(_ events: consuming [Event], _ w: Watched, end: UInt64) async throws {
         let seq = w.acks.withLock { $0.register(end: end) }
         let tracker = AckBox(w)
-        try await sink.send(events) { status in tracker.watched.acks.withLock { $0.acknowledge(seq, status) } }
+        try await sink.send(consume events) { status in tracker.watched.acks.withLock { $0.acknowledge(seq, status) } }
     }
 
     // MARK: completion and state

@@ -93,6 +93,8 @@ struct LineFramer: Sendable {
             return
         }
         var e = template
+        // Copies the template's fields once, into storage with room for what filters add.
+        e.fields.reserveCapacity(Event.reservedFieldCount)
         e.fields.setValue(.timestamp(now), at: 0)
         e.fields.setValue(.string(String(decoding: line, as: UTF8.self)), at: messageAt)
         events.append(e)

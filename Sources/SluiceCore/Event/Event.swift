@@ -8,10 +8,13 @@ public struct Event: Sendable, Hashable {
     public static let timestampKey = "@timestamp"
     public static let versionKey = "@version"
     public static let metadataKey = "@metadata"
+    /// Room for fields a new event is given, so that filters adding a few fields (grok's
+    /// captures, say) do not grow its storage again.
+    public static let reservedFieldCount = 16
 
     /// A new event stamped now, with `@version` "1".
     public init(timestamp: Timestamp = .now()) {
-        fields = FieldMap(minimumCapacity: 6)
+        fields = FieldMap(minimumCapacity: Event.reservedFieldCount)
         fields.set(Event.timestampKey, .timestamp(timestamp))
         fields.set(Event.versionKey, .string("1"))
     }

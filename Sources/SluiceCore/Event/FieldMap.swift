@@ -47,12 +47,19 @@ public struct FieldMap: Sendable, Hashable {
         if let i = position(of: key) {
             entries[i].value = value
         } else {
-            entries.append(Entry(key: key, value: value))
-            if index != nil {
-                index?[key] = entries.count - 1
-            } else if entries.count > Self.indexThreshold {
-                rebuildIndex()
-            }
+            append(uniqueKey: key, value)
+        }
+    }
+
+    /// Appends a field the caller knows is absent (keys of a plan built at start-up),
+    /// skipping the duplicate check of `set`.
+    @inline(__always)
+    public mutating func append(uniqueKey key: String, _ value: Value) {
+        entries.append(Entry(key: key, value: value))
+        if index != nil {
+            index?[key] = entries.count - 1
+        } else if entries.count > Self.indexThreshold {
+            rebuildIndex()
         }
     }
 

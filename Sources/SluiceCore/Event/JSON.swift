@@ -35,6 +35,12 @@ public enum JSON {
 
     /// An event as codecs serialize it: without `@metadata`.
     public static func encode(event: Event, into out: inout [UInt8]) {
+        var buffer = ByteBuffer(capacity: 1024)
+        encode(event: event, into: &buffer)
+        buffer.withBytes { out.append(contentsOf: $0) }
+    }
+
+    public static func encode(event: Event, into out: inout ByteBuffer) {
         JSONWriter.writeObject(event.fields, skipMetadata: true, &out)
     }
 

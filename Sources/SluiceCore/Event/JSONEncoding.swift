@@ -1,16 +1,19 @@
 /// Compact JSON output. Escapes `"`, `\` and control characters (short forms where JSON has
 /// them, `\u00XX` otherwise) and passes other UTF-8 through, as Jackson does for Logstash.
+///
+/// Generic over the sink so the event codecs write into a `ByteBuffer` (no per-byte
+/// uniqueness checks) while other callers keep appending to `[UInt8]`.
 enum JSONWriter {
-    static func write(_ v: Value, _ out: inout [UInt8]) {
+    static func write<S: ByteSink & ~Copyable>(_ v: Value, _ out: inout S) {
         switch v {
-        case .null: appendASCII("null", &out)
-        case .bool(let b): appendASCII(b ? "true" : "false", &out)
+        case .null: out.append(ascii: "null")
+        case .bool(let b): out.append(ascii: b ? "true" : "false")
         case .int(let n): appendInt(n, &out)
         case .double(let d): appendDouble(d, &out)
         case .string(let s): appendString(s, &out)
         case .timestamp(let t):
             out.append(UInt8(ascii: "\""))
-            t.appendISO8601(to: &out)
+            t.writeISO8601(to: &out)
             out.append(UInt8(ascii: "\""))
         case .array(let a):
             out.append(UInt8(ascii: "["))
@@ -24,21 +27,24 @@ enum JSONWriter {
         }
     }
 
-    static func writeObject(_ m: FieldMap, skipMetadata: Bool, _ out: inout [UInt8]) {
+    static func writeObject<S: ByteSink & ~Copyable>(_ m: FieldMap, skipMetadata: Bool, _ out: inout S) {
         out.append(UInt8(ascii: "{"))
         var first = true
-        for e in m.entries {
-            if skipMetadata && e.key.utf8.count == 9 && e.key == Event.metadataKey { continue }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            appendString(e.key, &out)
-            out.append(UInt8(ascii: ":"))
-            write(e.value, &out)
+        // Entries are read in place; iterating the array would copy (retain) each one.
+        m.entries.withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                if skipMetadata && entries[i].key.utf8.count == 9 && entries[i].key == Event.metadataKey { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                appendString(entries[i].key, &out)
+                out.append(UInt8(ascii: ":"))
+                write(entries[i].value, &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
     }
 
-    static func appendString(_ s: String, _ out: inout [UInt8]) {
+    static func appendString<S: ByteSink & ~Copyable>(_ s: String, _ out: inout S) {
         out.append(UInt8(ascii: "\""))
         if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, &out) }) == nil {
             var copy = s
@@ -48,14 +54,14 @@ enum JSONWriter {
     }
 
     /// Copies runs of plain bytes in one go; only the bytes JSON forbids are rewritten.
-    static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, _ out: inout [UInt8]) {
+    static func appendEscaped<S: ByteSink & ~Copyable>(_ b: UnsafeBufferPointer<UInt8>, _ out: inout S) {
         var run = 0
         var k = 0
         while true {
             k = jsonSpecialByteIndex(b, from: k)
             guard k < b.count else { break }
             let c = b[k]
-            if k > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<k])) }
+            if k > run { out.append(bytes: UnsafeBufferPointer(rebasing: b[run..<k])) }
             run = k + 1
             out.append(UInt8(ascii: "\\"))
             switch c {
@@ -67,39 +73,43 @@ enum JSONWriter {
             case 0x08: out.append(UInt8(ascii: "b"))
             case 0x0C: out.append(UInt8(ascii: "f"))
             default:
-                appendASCII("u00", &out)
+                out.append(ascii: "u00")
                 out.append(hexDigit(c >> 4))
                 out.append(hexDigit(c & 0xF))
             }
             k += 1
         }
-        if run < b.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<b.count])) }
+        if run < b.count { out.append(bytes: UnsafeBufferPointer(rebasing: b[run..<b.count])) }
     }
 
     @inline(__always)
     static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
 
     @inline(__always)
-    static func appendASCII(_ s: StaticString, _ out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    static func appendASCII<S: ByteSink & ~Copyable>(_ s: StaticString, _ out: inout S) {
+        out.append(ascii: s)
     }
 
-    static func appendInt(_ n: Int64, _ out: inout [UInt8]) {
-        var x = n.magnitude
+    static func appendInt<S: ByteSink & ~Copyable>(_ n: Int64, _ out: inout S) {
+        if n >= 0 && n < 10 { out.append(UInt8(truncatingIfNeeded: 48 + n)); return }
         if n < 0 { out.append(UInt8(ascii: "-")) }
-        let start = out.count
-        repeat { out.append(UInt8(truncatingIfNeeded: 48 + x % 10)); x /= 10 } while x > 0
-        reverseTail(&out, from: start)
+        appendDigits(n.magnitude, &out)
     }
-}
 
-/// Reverses `out[start...]` in place (slicing a mutable array would copy it).
-@inline(__always)
-func reverseTail(_ out: inout [UInt8], from start: Int) {
-    var i = start, j = out.count - 1
-    while i < j {
-        out.swapAt(i, j)
-        i += 1
-        j -= 1
+    /// Writes `x` in decimal: digits are produced backwards into a stack buffer, then copied.
+    static func appendDigits<S: ByteSink & ~Copyable>(_ x: UInt64, fractionDigits: Int = 0, _ out: inout S) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buf in
+            var i = buf.count
+            var x = x
+            var written = 0
+            repeat {
+                i -= 1
+                buf[i] = UInt8(truncatingIfNeeded: 48 + x % 10)
+                x /= 10
+                written += 1
+                if written == fractionDigits { i -= 1; buf[i] = UInt8(ascii: ".") }
+            } while x > 0 || written <= fractionDigits
+            out.append(bytes: UnsafeBufferPointer(rebasing: buf[i...]))
+        }
     }
 }

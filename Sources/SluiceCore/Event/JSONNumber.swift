@@ -14,7 +14,7 @@ extension JSONWriter {
     static let powersOf10: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
-    static func appendDouble(_ d: Double, _ out: inout [UInt8]) {
+    static func appendDouble<S: ByteSink & ~Copyable>(_ d: Double, _ out: inout S) {
         guard d.isFinite else { appendASCII("null", &out); return }
         // Whole numbers below 1e15 are common (counters, sizes) and need no digit search.
         if d == d.rounded(.towardZero) && abs(d) < 1e15 {
@@ -27,7 +27,7 @@ extension JSONWriter {
         // Swift's description is the shortest round-trip form; take its digits and exponent
         // and lay them out as Ruby does.
         let text = d.description
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { digits in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { (digits: UnsafeMutableBufferPointer<UInt8>) -> Void in
             var n = 0                 // significant digits stored
             var intDigits = 0         // significant digits before the point
             var leadingZeros = 0      // zeros right after "0." before the first significant digit
@@ -75,7 +75,7 @@ extension JSONWriter {
     /// Fast path for the decimals logs are full of (`0.0123`, `52.52`): the fewest fraction
     /// digits `k` whose integer `m = d × 10^k` divides back to exactly `d`. Both `m` and `10^k`
     /// are exact doubles, so the check is exact; no match (17-digit values) falls back.
-    private static func appendShortDecimal(_ d: Double, _ out: inout [UInt8]) -> Bool {
+    private static func appendShortDecimal<S: ByteSink & ~Copyable>(_ d: Double, _ out: inout S) -> Bool {
         let a = abs(d)
         guard a >= 1e-4 && a < 1e15 else { return false }
         for k in 1...22 {
@@ -84,16 +84,7 @@ extension JSONWriter {
             guard scaled / powersOf10[k] == a else { continue }
             if d < 0 { out.append(UInt8(ascii: "-")) }
             // m's digits with the point k places from the right, zero-padded to "0.xxx".
-            let start = out.count
-            var m = UInt64(scaled)
-            var written = 0
-            repeat {
-                out.append(UInt8(truncatingIfNeeded: 48 + m % 10))
-                m /= 10
-                written += 1
-                if written == k { out.append(UInt8(ascii: ".")) }
-            } while m > 0 || written <= k
-            reverseTail(&out, from: start)
+            appendDigits(UInt64(scaled), fractionDigits: k, &out)
             return true
         }
         return false

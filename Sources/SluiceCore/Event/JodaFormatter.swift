@@ -141,3 +141,14 @@ func appendNumber(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
     while out.count - start < width { out.append(48) }
     reverseTail(&out, from: start)
 }
+
+/// Reverses `out[start...]` in place (slicing a mutable array would copy it).
+@inline(__always)
+func reverseTail(_ out: inout [UInt8], from start: Int) {
+    var i = start, j = out.count - 1
+    while i < j {
+        out.swapAt(i, j)
+        i += 1
+        j -= 1
+    }
+}

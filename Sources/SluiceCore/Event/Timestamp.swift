@@ -86,21 +86,34 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public func appendISO8601(to out: inout [UInt8]) {
-        let c = components()
-        @inline(__always) func pad(_ v: Int, _ width: Int) {
-            var div = 1
-            for _ in 1..<width { div &*= 10 }
-            var x = v
-            while div > 0 { out.append(UInt8(truncatingIfNeeded: 48 &+ (x / div) % 10)); x %= div; div /= 10 }
+    public func appendISO8601(to out: inout [UInt8]) { writeISO8601(to: &out) }
+
+    /// Every event's `@timestamp` is written through here: fixed-width digits into a stack
+    /// buffer (divisions by the constant 10 only), then one append.
+    func writeISO8601<S: ByteSink & ~Copyable>(to out: inout S) {
+        let seconds = epochSeconds
+        let days = floorDiv(seconds, 86_400)
+        let secs = Int(seconds - days * 86_400)
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        let ns = Int(subsecondNanos)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buf in
+            var n = 0
+            func digits(_ v: Int, _ width: Int) {
+                var x = v
+                var k = n + width - 1
+                while k >= n { buf[k] = UInt8(truncatingIfNeeded: 48 + x % 10); x /= 10; k -= 1 }
+                n += width
+            }
+            func char(_ c: UInt8) { buf[n] = c; n += 1 }
+            if year < 0 { char(UInt8(ascii: "-")) }
+            digits(abs(year) % 10000, 4); char(UInt8(ascii: "-")); digits(month, 2); char(UInt8(ascii: "-"))
+            digits(day, 2); char(UInt8(ascii: "T")); digits(secs / 3600, 2); char(UInt8(ascii: ":"))
+            digits(secs / 60 % 60, 2); char(UInt8(ascii: ":")); digits(secs % 60, 2); char(UInt8(ascii: "."))
+            // Milliseconds, microseconds or nanoseconds: as many digits as the value needs.
+            if ns % 1_000_000 == 0 { digits(ns / 1_000_000, 3) } else if ns % 1000 == 0 { digits(ns / 1000, 6) } else { digits(ns, 9) }
+            char(UInt8(ascii: "Z"))
+            out.append(bytes: UnsafeBufferPointer(rebasing: buf[..<n]))
         }
-        if c.year < 0 { out.append(UInt8(ascii: "-")) }
-        pad(abs(c.year) % 10000, 4); out.append(UInt8(ascii: "-")); pad(c.month, 2); out.append(UInt8(ascii: "-"))
-        pad(c.day, 2); out.append(UInt8(ascii: "T")); pad(c.hour, 2); out.append(UInt8(ascii: ":"))
-        pad(c.minute, 2); out.append(UInt8(ascii: ":")); pad(c.second, 2); out.append(UInt8(ascii: "."))
-        let ns = c.nanosecond
-        if ns % 1_000_000 == 0 { pad(ns / 1_000_000, 3) } else if ns % 1000 == 0 { pad(ns / 1000, 6) } else { pad(ns, 9) }
-        out.append(UInt8(ascii: "Z"))
     }
 }
 

@@ -14,22 +14,24 @@ public struct EventSink: Sendable {
     /// Sends events; suspends while the queue is full. `acknowledged` is called once, after
     /// every output confirmed them all (`.delivered`), or with `.failed` if they were not.
     /// Throws `QueueClosedError` once the pipeline is shutting down.
-    public func send(_ events: [Event], acknowledged: (@Sendable (AckStatus) -> Void)? = nil) async throws {
-        var events = events
+    ///
+    /// `events` is consumed: the queue should hold the only reference to each event, or the
+    /// first filter to change one would copy its fields.
+    public func send(_ events: consuming [Event], acknowledged: (@Sendable (AckStatus) -> Void)? = nil) async throws {
         if !decoration.isEmpty {
             for i in events.indices { decoration.apply(to: &events[i]) }
         }
         let pieces = events.isEmpty ? 1 : (events.count + batchSize - 1) / batchSize
         let ack = acknowledged.map { Acknowledgement(pieces: pieces, callback: $0) }
         if events.count <= batchSize {
-            try await queue.push(events, ack: ack)
+            try await queue.push(consume events, ack: ack)
             return
         }
         var start = 0
         while start < events.count {
             let end = min(start + batchSize, events.count)
             do {
-                try await queue.push(Array(events[start..<end]), ack: ack)
+                try await queue.push(Self.take(&events, start..<end), ack: ack)
             } catch {
                 // The rest was never queued: resolve its pieces so the input hears `.failed`.
                 var left = (events.count - start + batchSize - 1) / batchSize
@@ -38,6 +40,19 @@ public struct EventSink: Sendable {
             }
             start = end
         }
+    }
+
+    /// Moves `events[range]` out, leaving empty events behind, so the pushed piece does not
+    /// share its events with the rest of the array.
+    private static func take(_ events: inout [Event], _ range: Range<Int>) -> [Event] {
+        var piece: [Event] = []
+        piece.reserveCapacity(range.count)
+        for i in range {
+            var e = Event(fields: FieldMap(), stamp: false)
+            swap(&e, &events[i])
+            piece.append(e)
+        }
+        return piece
     }
 
     /// Sends one event.

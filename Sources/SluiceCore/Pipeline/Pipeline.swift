@@ -105,8 +105,11 @@ public final class Pipeline: Sendable {
         // Without output conditionals every event goes to every output: no routing step.
         let unconditional = plan.outputTree.allSatisfy { if case .plugin = $0 { return true } else { return false } }
         var scratch = WorkerScratch(outputs: outputs.count)
-        while let batch = await queue.pop(maxEvents: settings.batchSize, maxDelay: settings.batchDelay) {
-            var events = batch.events
+        while var batch = await queue.pop(maxEvents: settings.batchSize, maxDelay: settings.batchDelay) {
+            // Take the events out of the batch: a second reference would make the first
+            // change to each event copy its fields (copy-on-write).
+            var events: [Event] = []
+            swap(&events, &batch.events)
             if hasFilters {
                 for i in events.indices { chain(&events[i], &scratch) }
                 swap(&events, &scratch.filtered)

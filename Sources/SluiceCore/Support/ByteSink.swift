@@ -1,0 +1,65 @@
+/// Where the serializers write bytes. `[UInt8]` is one; `ByteBuffer` is the hot path's,
+/// which skips the array's uniqueness check on every byte appended.
+public protocol ByteSink: ~Copyable {
+    mutating func append(_ byte: UInt8)
+    mutating func append(bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+    @inline(__always)
+    public mutating func append(bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+extension ByteSink where Self: ~Copyable {
+    @inline(__always)
+    mutating func append(ascii s: StaticString) {
+        append(bytes: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+}
+
+/// A growable byte buffer that owns its memory: appends check capacity and nothing else.
+/// Non-copyable, so the memory has exactly one owner and is freed once.
+public struct ByteBuffer: ~Copyable, ByteSink {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = 1024) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(toFit: 1) }
+        base[count] = byte
+        count &+= 1
+    }
+
+    @inline(__always)
+    public mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
+        guard let src = bytes.baseAddress else { return }
+        let n = bytes.count
+        if n > capacity &- count { grow(toFit: n) }
+        (base + count).initialize(from: src, count: n)
+        count &+= n
+    }
+
+    /// Forgets the contents, keeping the memory for reuse.
+    public mutating func removeAll() { count = 0 }
+
+    public func withBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    private mutating func grow(toFit n: Int) {
+        let newCapacity = max(capacity * 2, count + n)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+}
