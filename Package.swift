@@ -20,8 +20,10 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // CRC-32C with the CPU's instruction, for the persistent queue's record checksums.
+        .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         .target(name: "SluiceCore",
-                dependencies: ["CPCRE2", "CZlib", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["CPCRE2", "CZlib", "CCRC32C", .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceCore"),
         .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
         // Field extraction: grok (with its pattern library), dissect, kv, csv, fingerprint.

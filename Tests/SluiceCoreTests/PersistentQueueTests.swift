@@ -1,5 +1,5 @@
 import Foundation
-import SluiceCore
+@testable import SluiceCore
 import SluiceTesting
 import Synchronization
 import Testing
@@ -44,6 +44,61 @@ private let log = Logger(label: "test.pq")
         try await q.push([e], ack: nil)
         let batch = try #require(await q.pop(maxEvents: 10, maxDelay: .zero))
         #expect(batch.events == [e])
+    }
+
+    /// With no read cache every event is read back from its page and decoded.
+    @Test func eventsReadFromThePageRoundTripWithTypesAndMetadata() async throws {
+        let dir = try tempQueueDir()
+        let q = try PersistentQueue(directory: dir, settings: queueSettings { $0.readCacheBytes = 0 }, logger: log)
+        var e = Event(message: "héllo, a message longer than a small string")
+        e.fields.set("n", 42)
+        e.fields.set("f", 1.5)
+        e.fields.set("b", false)
+        e.fields.set("t", .timestamp(Timestamp(milliseconds: 1_700_000_000_123)))
+        e.fields.set("nested", ["a": [1, "x", nil, true], "big": .string(String(repeating: "z", count: 1000))])
+        e.fields.set("@metadata", ["k": "v"])
+        try await q.push([e, e], ack: nil)
+        let batch = try #require(await q.pop(maxEvents: 10, maxDelay: .zero))
+        #expect(batch.events == [e, e])
+    }
+
+    /// Pushes beyond the read cache are read from disk; order and splitting across cached and
+    /// uncached runs keep every event exactly once, in order.
+    @Test func aBacklogBeyondTheReadCacheIsReadFromDiskInOrder() async throws {
+        let dir = try tempQueueDir()
+        let q = try PersistentQueue(directory: dir, settings: queueSettings { $0.readCacheBytes = 2000 }, logger: log)
+        for i in 0..<20 { try await q.push(seqEvents((i * 10)..<(i * 10 + 10)), ack: nil) }
+        var got: [Int] = []
+        while q.counts.unread > 0, let b = await q.pop(maxEvents: 7, maxDelay: .zero) {
+            got += b.events.compactMap { if case .int(let i)? = $0.fields["seq"] { return Int(i) } else { return nil } }
+            #expect(b.events.allSatisfy { $0.fields["@metadata"] != nil })
+            b.resolve(.delivered)
+            try await q.push([], ack: nil)
+        }
+        #expect(got == Array(0..<200))
+        #expect(q.counts.unacked == 0)
+    }
+
+    @Test func encodingIntoABufferTooSmallWritesNothingOutsideIt() {
+        var e = Event(message: String(repeating: "m", count: 300))
+        e.fields.set("a", [1, 2.5, "three"])
+        var bytes: [UInt8] = []
+        EventSerializer.encode(e, into: &bytes)  // grows its room as needed
+        let small = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
+        defer { small.deallocate() }
+        #expect(EventSerializer.encode(e, into: small) == nil)
+        #expect(bytes.withUnsafeBytes { (try? EventSerializer.decode($0)) } == e)
+    }
+
+    @Test func hardwareAndTableChecksumsAgree() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)  // the standard check value
+        data.withUnsafeBytes { b in
+            for n in [0, 1, 7, 8, 9, 63, 64, 65, 1000] {
+                let part = UnsafeRawBufferPointer(rebasing: b[..<n])
+                #expect(CRC32C.checksum(part, seed: 0x1234) == ~CRC32C.software(~0x1234, part))
+            }
+        }
     }
 
     @Test func inputAcknowledgementWaitsForDurability() async throws {

@@ -12,8 +12,19 @@ public enum EventSerializer {
         case null = 0, `false`, `true`, int, double, string, array, object, timestamp
     }
 
+    /// Appends the event's encoding to `out`.
     public static func encode(_ event: Event, into out: inout [UInt8]) {
-        write(.object(event.fields), &out)
+        let at = out.count
+        var room = 256
+        while true {
+            out.append(contentsOf: repeatElement(0, count: room))
+            if let n = out.withUnsafeMutableBytes({ encode(event, into: UnsafeMutableRawBufferPointer(rebasing: $0[at...])) }) {
+                out.removeLast(room - n)
+                return
+            }
+            out.removeLast(room)
+            room *= 4
+        }
     }
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(Corrupt) -> Event {
@@ -22,39 +33,79 @@ public enum EventSerializer {
         return Event(fields: fields, stamp: false)
     }
 
-    private static func write(_ v: Value, _ out: inout [UInt8]) {
-        switch v {
-        case .null: out.append(Tag.null.rawValue)
-        case .bool(let b): out.append(b ? Tag.true.rawValue : Tag.false.rawValue)
-        case .int(let i): out.append(Tag.int.rawValue); fixed(UInt64(bitPattern: i), &out)
-        case .double(let d): out.append(Tag.double.rawValue); fixed(d.bitPattern, &out)
-        case .timestamp(let t): out.append(Tag.timestamp.rawValue); fixed(UInt64(bitPattern: t.nanoseconds), &out)
-        case .string(let s): out.append(Tag.string.rawValue); string(s, &out)
-        case .array(let a):
-            out.append(Tag.array.rawValue)
-            varint(UInt64(a.count), &out)
-            for e in a { write(e, &out) }
-        case .object(let m):
-            out.append(Tag.object.rawValue)
-            varint(UInt64(m.count), &out)
-            for e in m.entries { string(e.key, &out); write(e.value, &out) }
+    /// Writes the event's encoding at the start of `buffer`; returns its size, or nil when it
+    /// does not fit (nothing is written outside the buffer; the caller retries with more room).
+    ///
+    /// Storing through a pointer costs far less than appending to an array byte by byte
+    /// (each append checks capacity and uniqueness): the persistent queue encodes every
+    /// event on the input's path.
+    static func encode(_ event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        var w = Writer(buffer: buffer)
+        w.object(event.fields)
+        return w.overflow ? nil : w.pos
+    }
+
+    /// Stores into a buffer. Every store is bounds-checked: what does not fit sets `overflow`.
+    private struct Writer {
+        let buffer: UnsafeMutableRawBufferPointer
+        var pos = 0
+        var overflow = false
+
+        init(buffer: UnsafeMutableRawBufferPointer) { self.buffer = buffer }
+
+        @inline(__always) mutating func byte(_ b: UInt8) {
+            guard pos < buffer.count else { overflow = true; return }
+            buffer[pos] = b
+            pos += 1
         }
-    }
 
-    @inline(__always) private static func string(_ s: String, _ out: inout [UInt8]) {
-        varint(UInt64(s.utf8.count), &out)
-        out.append(contentsOf: s.utf8)
-    }
+        @inline(__always) mutating func fixed(_ v: UInt64) {
+            guard pos + 8 <= buffer.count else { overflow = true; return }
+            buffer.storeBytes(of: v.littleEndian, toByteOffset: pos, as: UInt64.self)
+            pos += 8
+        }
 
-    @inline(__always) static func fixed(_ v: UInt64, _ out: inout [UInt8]) {
-        var x = v
-        for _ in 0..<8 { out.append(UInt8(truncatingIfNeeded: x)); x >>= 8 }
-    }
+        @inline(__always) mutating func varint(_ v: Int) {
+            var x = UInt64(v)
+            while x >= 0x80 { byte(UInt8(truncatingIfNeeded: x) | 0x80); x >>= 7 }
+            byte(UInt8(x))
+        }
 
-    @inline(__always) static func varint(_ v: UInt64, _ out: inout [UInt8]) {
-        var x = v
-        while x >= 0x80 { out.append(UInt8(truncatingIfNeeded: x) | 0x80); x >>= 7 }
-        out.append(UInt8(x))
+        @inline(__always) mutating func string(_ s: String) {
+            let utf8 = s.utf8
+            varint(utf8.count)
+            guard pos + utf8.count <= buffer.count else { overflow = true; return }
+            // One copy of the contiguous bytes (native strings always are).
+            let copied: Void? = utf8.withContiguousStorageIfAvailable { src in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[pos..<(pos + src.count)]).copyMemory(from: UnsafeRawBufferPointer(src))
+            }
+            if copied == nil {
+                for (i, b) in utf8.enumerated() { buffer[pos + i] = b }
+            }
+            pos += utf8.count
+        }
+
+        mutating func value(_ v: Value) {
+            switch v {
+            case .null: byte(Tag.null.rawValue)
+            case .bool(let b): byte(b ? Tag.true.rawValue : Tag.false.rawValue)
+            case .int(let i): byte(Tag.int.rawValue); fixed(UInt64(bitPattern: i))
+            case .double(let d): byte(Tag.double.rawValue); fixed(d.bitPattern)
+            case .timestamp(let t): byte(Tag.timestamp.rawValue); fixed(UInt64(bitPattern: t.nanoseconds))
+            case .string(let s): byte(Tag.string.rawValue); string(s)
+            case .array(let a):
+                byte(Tag.array.rawValue)
+                varint(a.count)
+                for e in a { value(e) }
+            case .object(let m): object(m)
+            }
+        }
+
+        mutating func object(_ m: FieldMap) {
+            byte(Tag.object.rawValue)
+            varint(m.count)
+            for e in m.entries { string(e.key); value(e.value) }
+        }
     }
 
     private struct Reader {
@@ -69,10 +120,8 @@ public enum EventSerializer {
 
         mutating func fixed() throws(Corrupt) -> UInt64 {
             guard pos + 8 <= bytes.count else { throw Corrupt(offset: pos) }
-            var x: UInt64 = 0
-            for i in (0..<8).reversed() { x = x << 8 | UInt64(bytes[pos + i]) }
-            pos += 8
-            return x
+            defer { pos += 8 }
+            return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
         }
 
         mutating func varint() throws(Corrupt) -> Int {

@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// One page of the persistent queue: an append-only file of records
-/// `[u32 length][u32 crc32c][u64 seq][payload]`. The checksum covers the payload, then the
-/// seq: the costly part is computed before the queue's lock is taken, and only the 8 seq
-/// bytes are added under it.
+/// `[u32 length][u32 crc32c][u64 seq][payload]`, little-endian. The checksum covers the
+/// payload, then the seq: the costly part is computed before the queue's lock is taken,
+/// and only the 8 seq bytes are added under it (see `RecordBuffer`).
 enum PageFile {
     static let magic: [UInt8] = Array("SLQ1".utf8)
     static let headerSize = 4
@@ -13,30 +13,22 @@ enum PageFile {
 
     static func name(_ num: Int) -> String { "page.\(num)" }
 
-    /// Appends a record for `payload` to `out` with seq and checksum left blank; `seal` fills
-    /// them in once the seq is known. Returns the payload's own checksum.
-    static func appendUnsealed(payload: [UInt8], to out: inout [UInt8]) -> UInt32 {
-        le32(UInt32(payload.count), &out)
-        out.append(contentsOf: repeatElement(0, count: 12))
-        out.append(contentsOf: payload)
-        return payload.withUnsafeBytes { CRC32C.checksum($0) }
-    }
-
-    /// Writes seq and checksum of the record at `offset` of `buffer`.
-    static func seal(_ buffer: inout [UInt8], at offset: Int, seq: UInt64, payloadCRC: UInt32) {
-        var seqBytes: [UInt8] = []
-        EventSerializer.fixed(seq, &seqBytes)
-        let crc = seqBytes.withUnsafeBytes { CRC32C.checksum($0, seed: payloadCRC) }
-        var c = crc
-        for i in 0..<4 { buffer[offset + 4 + i] = UInt8(truncatingIfNeeded: c); c >>= 8 }
-        for i in 0..<8 { buffer[offset + 8 + i] = seqBytes[i] }
+    /// Writes seq and checksum into the record at `offset` of `buffer`, whose payload has
+    /// the checksum `payloadCRC`.
+    static func seal(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int, seq: UInt64, payloadCRC: UInt32) {
+        let crc = withUnsafeBytes(of: seq.littleEndian) { CRC32C.checksum($0, seed: payloadCRC) }
+        buffer.storeBytes(of: crc.littleEndian, toByteOffset: offset + 4, as: UInt32.self)
+        buffer.storeBytes(of: seq.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
     }
 
     /// Appends a complete record.
     static func appendRecord(seq: UInt64, payload: [UInt8], to out: inout [UInt8]) {
         let at = out.count
-        let crc = appendUnsealed(payload: payload, to: &out)
-        seal(&out, at: at, seq: seq, payloadCRC: crc)
+        le32(UInt32(payload.count), &out)
+        out.append(contentsOf: repeatElement(0, count: 12))
+        out.append(contentsOf: payload)
+        let crc = payload.withUnsafeBytes { CRC32C.checksum($0) }
+        out.withUnsafeMutableBytes { seal($0, at: at, seq: seq, payloadCRC: crc) }
     }
 
     /// The checksum a record must carry.
@@ -95,12 +87,10 @@ enum PageFile {
     }
 
     static func u32(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
-        UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+        UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
     static func u64(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt64 {
-        var x: UInt64 = 0
-        for i in (0..<8).reversed() { x = x << 8 | UInt64(b[at + i]) }
-        return x
+        UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))
     }
 }

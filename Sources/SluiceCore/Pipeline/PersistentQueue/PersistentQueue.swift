@@ -24,23 +24,16 @@ public final class PersistentQueue: EventQueue {
         var maxSeq: UInt64 { minSeq + UInt64(count) - 1 }
     }
 
-    struct RecordLocation {
-        var fd: Int32
-        var offset: Int
-        var length: Int
-    }
-
     struct State {
         var pages: [Page] = []
         var nextSeq: UInt64 = 1
-        /// Where the records not yet handed to a worker are, oldest first.
-        var unreadIndex: [RecordLocation] = []
-        var unreadHead = 0
-        var unread: Int { unreadIndex.count - unreadHead }
+        /// The records not yet handed to a worker.
+        var unread: PendingRecords
         var unacked = 0
         var bytes = 0
         var writesSinceSync = 0
         var syncInFlight = false
+        var checkpointInFlight = false
         var acksSinceCheckpoint = 0
         var durableWaiting: [Acknowledgement] = []
         var closed = false
@@ -74,7 +67,7 @@ public final class PersistentQueue: EventQueue {
         self.logger = logger
         do { try FileIO.makeDirectories(directory) } catch { throw Failure(message: "cannot create queue directory: \(error)") }
         let checkpoint = Checkpoint.read(directory + "/" + Checkpoint.fileName) ?? Checkpoint()
-        var s = State()
+        var s = State(unread: PendingRecords(cacheLimit: settings.readCacheBytes))
         var rec = Recovery()
         let nums = PersistentQueue.pageNumbers(in: directory)
         for (i, num) in nums.enumerated() {
@@ -106,9 +99,7 @@ public final class PersistentQueue: EventQueue {
             page.count = scan.records.count
             page.acked = scan.records.map { $0.seq < acked }
             page.ackedCount = page.acked.filter { $0 }.count
-            for r in scan.records where r.seq >= acked {
-                s.unreadIndex.append(RecordLocation(fd: fd, offset: r.offset, length: r.payload.count + PageFile.recordHeader))
-            }
+            PersistentQueue.addUnread(scan.records.filter { $0.seq >= acked }, fd: fd, to: &s.unread)
             let open = page.count - page.ackedCount
             if open == 0 {
                 Glibc.close(fd); unlink(path)
@@ -131,9 +122,9 @@ public final class PersistentQueue: EventQueue {
         let interval = max(1, settings.checkpointInterval)
         timer.withLock { t in
             t = Task { [weak self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(interval))
-                    self?.checkpoint(force: false)
+                // A cancelled sleep ends the loop: no tick after `finish` wrote the last checkpoint.
+                while (try? await Task.sleep(for: .milliseconds(interval))) != nil {
+                    self?.checkpoint()
                 }
             }
         }
@@ -142,6 +133,19 @@ public final class PersistentQueue: EventQueue {
     deinit {
         timer.withLock { $0?.cancel() }
         state.withLock { s in for p in s.pages { Glibc.close(p.fd) } }
+    }
+
+    /// Queues recovered records for reading from their page, in runs of consecutive seqs.
+    private static func addUnread(_ records: [PageFile.Record], fd: Int32, to unread: inout PendingRecords) {
+        var i = 0
+        while i < records.count {
+            var j = i + 1
+            while j < records.count, records[j].seq == records[j - 1].seq + 1, records[j].offset == records[j - 1].payload.upperBound { j += 1 }
+            let base = records[i].offset
+            let bounds = records[i..<j].map { $0.offset - base } + [records[j - 1].payload.upperBound - base]
+            unread.append(.init(firstSeq: records[i].seq, count: j - i, source: .page(fd: fd, base: base, bounds: bounds[...])))
+            i = j
+        }
     }
 
     static func pageNumbers(in dir: String) -> [Int] {
@@ -159,17 +163,8 @@ public final class PersistentQueue: EventQueue {
 
     public func push(_ events: [Event], ack: Acknowledgement?) async throws {
         // Serialize and checksum outside the lock; only seqs are filled in under it.
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(events.count * 256)
-        var records: [(offset: Int, crc: UInt32)] = []
-        records.reserveCapacity(events.count)
-        var payload: [UInt8] = []
-        for e in events {
-            payload.removeAll(keepingCapacity: true)
-            EventSerializer.encode(e, into: &payload)
-            let at = buffer.count
-            records.append((at, PageFile.appendUnsealed(payload: payload, to: &buffer)))
-        }
+        var records = RecordBuffer(capacity: events.count)
+        for e in events { records.append(e) }
         while true {
             enum Step { case go, wait, closed }
             let step: Step = state.withLock { s in
@@ -197,24 +192,26 @@ public final class PersistentQueue: EventQueue {
         var wake: [CheckedContinuation<Void, Never>] = []
         try state.withLock { s throws(IOError) in
             let first = s.nextSeq
-            for (i, r) in records.enumerated() {
-                PageFile.seal(&buffer, at: r.offset, seq: first + UInt64(i), payloadCRC: r.crc)
-            }
-            try ensureHead(&s, room: buffer.count)
+            records.seal(firstSeq: first)
+            let bytes = records.byteCount
+            try ensureHead(&s, room: bytes)
             let h = s.pages.count - 1
-            try FileIO.writeAll(s.pages[h].fd, buffer, path: "\(directory)/\(PageFile.name(s.pages[h].num))")
-            if s.pages[h].count == 0 { s.pages[h].minSeq = first; s.pages[h].firstUnacked = first }
-            let base = s.pages[h].size
-            for (i, r) in records.enumerated() {
-                let end = i + 1 < records.count ? records[i + 1].offset : buffer.count
-                s.unreadIndex.append(RecordLocation(fd: s.pages[h].fd, offset: base + r.offset, length: end - r.offset))
+            do throws(IOError) {
+                let (fd, path) = (s.pages[h].fd, "\(directory)/\(PageFile.name(s.pages[h].num))")
+                try records.withBytes { b in Result { () throws(IOError) in try FileIO.writeAll(fd, b, path: path) } }.get()
+            } catch {
+                // Cut off what part of the batch was written, so the page stays whole.
+                _ = ftruncate(s.pages[h].fd, off_t(s.pages[h].size))
+                throw error
             }
+            if s.pages[h].count == 0 { s.pages[h].minSeq = first; s.pages[h].firstUnacked = first }
+            s.unread.append(firstSeq: first, events: events, fd: s.pages[h].fd, base: s.pages[h].size, bounds: records.bounds)
             s.pages[h].count += records.count
             s.pages[h].acked.append(contentsOf: repeatElement(false, count: records.count))
-            s.pages[h].size += buffer.count
+            s.pages[h].size += bytes
             s.nextSeq = first + UInt64(records.count)
             s.unacked += records.count
-            s.bytes += buffer.count
+            s.bytes += bytes
             s.writesSinceSync += records.count
             if let ack { s.durableWaiting.append(ack) }
             if s.writesSinceSync >= settings.checkpointWrites { startSyncLocked(&s) }
@@ -226,7 +223,9 @@ public final class PersistentQueue: EventQueue {
 
     /// Makes sure the head page can take `room` more bytes, rolling to a new page if not.
     private func ensureHead(_ s: inout State, room: Int) throws(IOError) {
-        if let head = s.pages.last, head.size + room <= settings.pageCapacity || head.count == 0 { return }
+        // A head whose last seq is not just before the next one (records lost to a machine
+        // crash after the checkpoint counted them) is rolled too: a page's seqs are consecutive.
+        if let head = s.pages.last, head.count == 0 || (head.size + room <= settings.pageCapacity && head.maxSeq + 1 == s.nextSeq) { return }
         // The full page is synced now (rare: once per page); the new page's directory entry too.
         if let head = s.pages.last { fdatasync(head.fd) }
         let num = (s.pages.last?.num ?? (PersistentQueue.pageNumbers(in: directory).last ?? 0)) + 1
@@ -244,71 +243,43 @@ public final class PersistentQueue: EventQueue {
 
     public func pop(maxEvents: Int, maxDelay: Duration) async -> Batch? {
         while true {
-            enum Step { case claimed(ArraySlice<RecordLocation>), done, wait }
+            enum Step { case claimed([PendingRecords.Run]), done, wait }
             // Claim records under the lock; read them outside it. Their pages stay open:
             // a page is closed only once all its records are acknowledged.
             let step: Step = state.withLock { s in
                 if s.closed && !s.draining { return .done }
-                if s.unread == 0 { return s.closed ? .done : .wait }
-                let n = min(maxEvents, s.unread)
-                let claimed = s.unreadIndex[s.unreadHead..<(s.unreadHead + n)]
-                s.unreadHead += n
-                if s.unreadHead > 4096 && s.unreadHead * 2 > s.unreadIndex.count {
-                    s.unreadIndex.removeFirst(s.unreadHead)
-                    s.unreadHead = 0
-                    return .claimed(ArraySlice(Array(claimed)))
-                }
-                return .claimed(claimed)
+                if s.unread.count == 0 { return s.closed ? .done : .wait }
+                return .claimed(s.unread.take(max: maxEvents))
             }
             switch step {
             case .done: return nil
             case .wait:
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let now = state.withLock { s -> Bool in
-                        if s.closed || s.unread > 0 { return true }
+                        if s.closed || s.unread.count > 0 { return true }
                         s.poppers.append(c)
                         return false
                     }
                     if now { c.resume() }
                 }
-            case .claimed(let locations):
-                return batch(reading: locations)
+            case .claimed(let runs):
+                return batch(of: runs)
             }
         }
     }
 
-    /// Reads claimed records (one pread per run of adjacent records) and decodes them.
-    private func batch(reading locations: ArraySlice<RecordLocation>) -> Batch {
+    /// The events of claimed runs: cached ones as they are, the others read from their page.
+    private func batch(of runs: [PendingRecords.Run]) -> Batch {
         var events: [Event] = []
-        events.reserveCapacity(locations.count)
-        var seqs: [UInt64] = []
-        seqs.reserveCapacity(locations.count)
-        var buffer: [UInt8] = []
-        var i = locations.startIndex
-        while i < locations.endIndex {
-            var j = i + 1
-            while j < locations.endIndex, locations[j].fd == locations[i].fd,
-                  locations[j].offset == locations[j - 1].offset + locations[j - 1].length { j += 1 }
-            let start = locations[i].offset
-            let length = locations[j - 1].offset + locations[j - 1].length - start
-            if buffer.count < length { buffer = [UInt8](repeating: 0, count: length) }
-            let n = buffer.withUnsafeMutableBytes { pread(locations[i].fd, $0.baseAddress, length, off_t(start)) }
-            buffer.withUnsafeBytes { b in
-                var pos = 0
-                while pos + PageFile.recordHeader <= min(n, length) {
-                    let len = Int(PageFile.u32(b, pos))
-                    guard pos + PageFile.recordHeader + len <= n else { break }
-                    let seq = PageFile.u64(b, pos + 8)
-                    seqs.append(seq)
-                    do {
-                        events.append(try EventSerializer.decode(UnsafeRawBufferPointer(rebasing: b[(pos + PageFile.recordHeader)..<(pos + PageFile.recordHeader + len)])))
-                    } catch {
-                        logger.error("persistent queue: record \(seq) cannot be decoded (\(error)); skipping it")
-                    }
-                    pos += PageFile.recordHeader + len
-                }
+        var seqs: [ClosedRange<UInt64>] = []
+        for run in runs {
+            seqs.append(run.firstSeq...(run.firstSeq + UInt64(run.count) - 1))
+            switch run.source {
+            case .memory(let cached, let range, _):
+                if events.isEmpty && range == cached.indices { events = cached } else { events.append(contentsOf: cached[range]) }
+            case .page(let fd, let base, let bounds):
+                read(fd: fd, base: base, bounds: bounds, firstSeq: run.firstSeq, into: &events)
             }
-            i = j
         }
         let done = seqs
         let ack = Acknowledgement(pieces: 1) { [weak self] status in
@@ -317,23 +288,49 @@ public final class PersistentQueue: EventQueue {
         return Batch(events: events, acks: [ack])
     }
 
-    func acknowledge(_ seqs: [UInt64]) {
+    /// Reads a run of adjacent records with one pread and decodes them. A record that cannot
+    /// be decoded is logged and skipped (its seq is still acknowledged with the batch).
+    private func read(fd: Int32, base: Int, bounds: ArraySlice<Int>, firstSeq: UInt64, into events: inout [Event]) {
+        guard let first = bounds.first, let last = bounds.last, last > first else { return }
+        let length = last - first
+        var buffer = [UInt8](repeating: 0, count: length)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(base + first)) }
+        if n < length { logger.error("persistent queue: short read of a page (\(n) of \(length) bytes)") }
+        buffer.withUnsafeBytes { b in
+            var pos = 0
+            while pos + PageFile.recordHeader <= n {
+                let len = Int(PageFile.u32(b, pos))
+                guard len <= n - pos - PageFile.recordHeader else { break }
+                do {
+                    events.append(try EventSerializer.decode(UnsafeRawBufferPointer(rebasing: b[(pos + PageFile.recordHeader)..<(pos + PageFile.recordHeader + len)])))
+                } catch {
+                    logger.error("persistent queue: record \(PageFile.u64(b, pos + 8)) cannot be decoded (\(error)); skipping it")
+                }
+                pos += PageFile.recordHeader + len
+            }
+        }
+    }
+
+    func acknowledge(_ seqs: [ClosedRange<UInt64>]) {
         var wake: [CheckedContinuation<Void, Never>] = []
         state.withLock { s in
-            var p = 0
-            for seq in seqs {
-                while p < s.pages.count, s.pages[p].count > 0, seq > s.pages[p].maxSeq { p += 1 }
-                if p == s.pages.count { p = 0; continue }
-                guard seq >= s.pages[p].minSeq, seq <= s.pages[p].maxSeq else { continue }
-                let i = Int(seq - s.pages[p].minSeq)
-                if s.pages[p].acked[i] { continue }
-                s.pages[p].acked[i] = true
-                s.pages[p].ackedCount += 1
-                s.unacked -= 1
-                s.acksSinceCheckpoint += 1
-                while s.pages[p].firstUnacked <= s.pages[p].maxSeq,
-                      s.pages[p].acked[Int(s.pages[p].firstUnacked - s.pages[p].minSeq)] {
-                    s.pages[p].firstUnacked += 1
+            for range in seqs {
+                var seq = range.lowerBound
+                while seq <= range.upperBound {
+                    guard let p = s.pages.firstIndex(where: { $0.count > 0 && $0.minSeq <= seq && seq <= $0.maxSeq }) else { seq += 1; continue }
+                    let last = min(range.upperBound, s.pages[p].maxSeq)
+                    for i in Int(seq - s.pages[p].minSeq)...Int(last - s.pages[p].minSeq) where !s.pages[p].acked[i] {
+                        s.pages[p].acked[i] = true
+                        s.pages[p].ackedCount += 1
+                        s.unacked -= 1
+                        s.acksSinceCheckpoint += 1
+                    }
+                    while s.pages[p].firstUnacked <= s.pages[p].maxSeq,
+                          s.pages[p].acked[Int(s.pages[p].firstUnacked - s.pages[p].minSeq)] {
+                        s.pages[p].firstUnacked += 1
+                    }
+                    if last == UInt64.max { break }
+                    seq = last + 1
                 }
             }
             // Pages fully acknowledged (except the head, still being written) are deleted.
@@ -349,7 +346,7 @@ public final class PersistentQueue: EventQueue {
                     i += 1
                 }
             }
-            if s.acksSinceCheckpoint >= settings.checkpointAcks { writeCheckpointLocked(&s) }
+            if s.acksSinceCheckpoint >= settings.checkpointAcks { startCheckpointLocked(&s) }
             wake = s.pushers
             s.pushers = []
         }
@@ -385,22 +382,41 @@ public final class PersistentQueue: EventQueue {
         }
     }
 
-    /// Records the acknowledged positions.
-    private func writeCheckpointLocked(_ s: inout State, sync: Bool = false) {
-        let cp = Checkpoint(nextSeq: s.nextSeq, pages: s.pages.map { .init(num: $0.num, firstUnacked: $0.firstUnacked) })
+    /// Starts writing the checkpoint in the background if none is being written: a file
+    /// write and rename cost more than a batch's worth of work, so neither the lock nor the
+    /// worker that acknowledged waits for it. One at a time, so a newer one is never
+    /// replaced by an older one.
+    private func startCheckpointLocked(_ s: inout State) {
+        guard !s.checkpointInFlight else { return }
+        s.checkpointInFlight = true
+        s.acksSinceCheckpoint = 0
+        let cp = checkpointLocked(s)
+        DispatchQueue.global().async { [self] in
+            write(cp, sync: false)
+            state.withLock { s in
+                s.checkpointInFlight = false
+                if s.acksSinceCheckpoint >= settings.checkpointAcks { startCheckpointLocked(&s) }
+            }
+        }
+    }
+
+    private func checkpointLocked(_ s: State) -> Checkpoint {
+        Checkpoint(nextSeq: s.nextSeq, pages: s.pages.map { .init(num: $0.num, firstUnacked: $0.firstUnacked) })
+    }
+
+    private func write(_ cp: Checkpoint, sync: Bool) {
         do {
             try FileIO.writeAtomically(directory + "/" + Checkpoint.fileName, cp.serialized(), sync: sync)
-            s.acksSinceCheckpoint = 0
         } catch {
             logger.error("persistent queue: cannot write checkpoint: \(error)")
         }
     }
 
     /// The `queue.checkpoint.interval` tick.
-    func checkpoint(force: Bool) {
+    func checkpoint() {
         state.withLock { s in
             startSyncLocked(&s)
-            if force || s.acksSinceCheckpoint > 0 { writeCheckpointLocked(&s) }
+            if s.acksSinceCheckpoint > 0 { startCheckpointLocked(&s) }
         }
     }
 
@@ -417,11 +433,12 @@ public final class PersistentQueue: EventQueue {
 
     public func finish() async {
         timer.withLock { $0?.cancel() }
-        while state.withLock({ $0.syncInFlight }) { try? await Task.sleep(for: .milliseconds(1)) }
+        while state.withLock({ $0.syncInFlight || $0.checkpointInFlight }) { try? await Task.sleep(for: .milliseconds(1)) }
         let acks = state.withLock { s -> [Acknowledgement] in
             if let head = s.pages.last { fdatasync(head.fd) }
             s.writesSinceSync = 0
-            writeCheckpointLocked(&s, sync: true)
+            s.acksSinceCheckpoint = 0
+            write(checkpointLocked(s), sync: true)
             defer { s.durableWaiting = [] }
             return s.durableWaiting
         }
@@ -430,6 +447,6 @@ public final class PersistentQueue: EventQueue {
 
     /// Counts for tests and `sluice queue inspect`.
     public var counts: (pages: Int, unread: Int, unacked: Int, bytes: Int) {
-        state.withLock { ($0.pages.count, $0.unread, $0.unacked, $0.bytes) }
+        state.withLock { ($0.pages.count, $0.unread.count, $0.unacked, $0.bytes) }
     }
 }

@@ -18,6 +18,10 @@ public struct QueueSettings: Sendable {
     public var checkpointInterval: Int = 1000
     /// `queue.drain`: deliver everything queued before exiting.
     public var drain = false
+    /// Pushed events are also kept in memory while their records take up to this many
+    /// bytes, so that workers need not read them back from the page; a backlog beyond it is
+    /// read from disk (not a Logstash setting; 0 reads every event from disk).
+    public var readCacheBytes: Int = 16 << 20
 
     public init() {}
 }
