@@ -75,6 +75,8 @@ public final class FileOutput: OutputPlugin {
         var buffers: [String: [UInt8]] = [:]
         var single: String? = nil
         var singleBuffer: [UInt8] = []
+        // Most batches go to one file: room for typical events up front, not many regrowths.
+        singleBuffer.reserveCapacity(events.count * 256)
         let constant = path.isConstant ? path.text : nil
         for e in events {
             let p = constant ?? safePath(path.render(e))
