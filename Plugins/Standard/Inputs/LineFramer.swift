@@ -92,9 +92,8 @@ struct LineFramer: Sendable {
             }
             return
         }
-        var e = template
-        // Copies the template's fields once, into storage with room for what filters add.
-        e.fields.reserveCapacity(Event.reservedFieldCount)
+        // The template's fields in storage of the event's own, with room for what filters add.
+        var e = Event(fields: FieldMap(copying: template.fields, capacity: Event.reservedFieldCount), stamp: false)
         e.fields.setValue(.timestamp(now), at: 0)
         e.fields.setValue(.string(String(decoding: line, as: UTF8.self)), at: messageAt)
         events.append(e)

@@ -16,6 +16,14 @@ public struct FieldMap: Sendable, Hashable {
     public init() {}
     public init(minimumCapacity n: Int) { entries.reserveCapacity(n) }
 
+    /// A copy of `other` in its own storage with room for `capacity` fields. Copying entry by
+    /// entry here is specialized code; the array's own copy goes through generic witnesses.
+    public init(copying other: FieldMap, capacity: Int) {
+        entries.reserveCapacity(Swift.max(capacity, other.count))
+        for i in other.entries.indices { entries.append(other.entries[i]) }
+        index = other.index
+    }
+
     /// Makes room for `n` fields in total, so that adding several fields grows storage once.
     public mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
 
