@@ -96,8 +96,6 @@ final class GrokObjectPlan {
     /// Runs the program over the last match of `grok`; `stack` is scratch space reused
     /// across events, indexed by hand (no appends or removals on the hot path).
     func run(_ stack: inout [Value?], _ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, keepEmpty: Bool) -> Value? {
-        // Local copies: one retain per array per run, not one per access through `self`.
-        let ops = self.ops, keys = self.keys, groups = self.groups, converts = self.converts
         if stack.count < ops.count { stack = Array(repeating: nil, count: ops.count) }
         var top = 0
         for op in ops {

@@ -25,12 +25,15 @@ struct GrokCaptureStore {
         event.fields.reserveCapacity(event.fields.count + p.groups.count)
         let grok = p.grok
         let keep = keepEmpty
-        for group in p.groups {
-            if let plan = group.plan, event.fields.position(of: group.head) == nil {
-                if let v = plan.run(&stack, grok, buf, keepEmpty: keep) { event.fields.append(uniqueKey: group.head, v) }
+        for i in p.groups.indices {
+            // Reading through `p.groups[i]` borrows the group from the array; binding it to a
+            // local would retain and release it (two atomic operations per group and event).
+            let head = p.groups[i].head
+            if p.groups[i].plan != nil, event.fields.position(of: head) == nil {
+                if let v = p.groups[i].plan?.run(&stack, grok, buf, keepEmpty: keep) { event.fields.append(uniqueKey: head, v) }
                 continue
             }
-            for slot in group.slots {
+            for slot in p.groups[i].slots {
                 if let v = Self.captured(grok, slot.group, slot.convert, buf, keep) { event.storeGrokCapture(v, slot) }
             }
         }
