@@ -31,7 +31,7 @@ extension Event {
     /// replaced; otherwise a missing (or null) field is set, an array gets the value
     /// appended, a string becomes `[old, new]`, and any other existing value is kept.
     @inline(__always)
-    mutating func storeGrokCapture(_ value: Value, _ slot: GrokSlot) {
+    mutating func storeGrokCapture(_ value: consuming Value, _ slot: GrokSlot) {
         if slot.overwrite {
             set(slot.ref, value)
         } else if slot.rest.isEmpty {
@@ -45,9 +45,11 @@ extension Event {
                 fields.append(uniqueKey: slot.head, value)
             }
         } else if slot.simplePath {
-            fields.modify(slot.head, default: .null) { GrokStore.store(&$0, slot.rest, value) }
-        } else if modify(slot.ref, { GrokStore.merge(&$0, value) }) == nil {
-            set(slot.ref, value)
+            let v = copy value  // closures cannot take ownership of a parameter
+            fields.modify(slot.head, default: .null) { GrokStore.store(&$0, slot.rest, v) }
+        } else {
+            let v = copy value
+            if modify(slot.ref, { GrokStore.merge(&$0, v) }) == nil { set(slot.ref, value) }
         }
     }
 }
@@ -55,7 +57,7 @@ extension Event {
 /// Logstash's grok `handle`: how a capture meets what the field already holds.
 enum GrokStore {
     @inline(__always)
-    static func merge(_ existing: inout Value, _ value: Value) {
+    static func merge(_ existing: inout Value, _ value: consuming Value) {
         switch existing {
         case .null:
             existing = value
@@ -72,7 +74,7 @@ enum GrokStore {
 
     /// Walks (and creates) objects along `path` in one pass, then merges at the end.
     /// A scalar on the way leaves the event unchanged, like a failed `Event.set`.
-    static func store(_ node: inout Value, _ path: ArraySlice<String>, _ value: Value) {
+    static func store(_ node: inout Value, _ path: ArraySlice<String>, _ value: consuming Value) {
         guard let key = path.first else { merge(&node, value); return }
         switch node {
         case .null:
@@ -83,7 +85,8 @@ enum GrokStore {
             node = .object(m)
         case .object(var m):
             node = .null  // keep `m` uniquely referenced while it changes
-            m.modify(key, default: .null) { store(&$0, path.dropFirst(), value) }
+            let v = copy value  // closures cannot take ownership of a parameter
+            m.modify(key, default: .null) { store(&$0, path.dropFirst(), v) }
             node = .object(m)
         default:
             break

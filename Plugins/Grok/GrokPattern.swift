@@ -24,7 +24,9 @@ public final class GrokPattern {
     private let regex: Regex
     /// Compiled on first use, for subjects that are not valid UTF-8.
     private var byteRegex: Regex?
-    private var lastWasBytes = false
+    /// The offsets of the last match: the UTF-8 regex's or, after a byte-wise match, the
+    /// byte regex's (both live as long as this pattern).
+    private var lastOffsets: UnsafeMutablePointer<Int>
     private let limits: RegexMatchLimits?
 
     static let options: Regex.Options = [.dotAll, .multiline]
@@ -41,6 +43,7 @@ public final class GrokPattern {
             throw GrokError(Self.describe(error, pattern: pattern, expanded: expanded, library: library))
         }
         regex.setLimits(limits)
+        lastOffsets = regex.offsets
         let numbers = regex.groupNumbers
         var caps: [Capture] = []
         for spec in expander.captures {
@@ -59,16 +62,13 @@ public final class GrokPattern {
     /// else byte by byte, so no input can make matching fail or crash.
     @inline(__always)
     public func match(_ buf: UnsafeBufferPointer<UInt8>, validUTF8: Bool) -> Regex.MatchResult {
-        if validUTF8 {
-            lastWasBytes = false
+        if validUTF8 || Self.isValidUTF8(buf) {
+            lastOffsets = regex.offsets
             return regex.match(buf, validUTF8: true)
         }
-        if Self.isValidUTF8(buf) {
-            lastWasBytes = false
-            return regex.match(buf, validUTF8: true)
-        }
-        lastWasBytes = true
-        return bytewise().match(buf)
+        let bytes = bytewise()
+        lastOffsets = bytes.offsets
+        return bytes.match(buf)
     }
 
     /// The bytes of `capture` in the last successful match, nil when it did not take part.
@@ -76,9 +76,7 @@ public final class GrokPattern {
     public func range(of capture: Capture) -> Range<Int>? { range(ofGroup: capture.group) }
 
     @inline(__always)
-    func range(ofGroup group: Int) -> Range<Int>? {
-        lastWasBytes ? byteRegex?.range(ofGroup: group) : regex.range(ofGroup: group)
-    }
+    func range(ofGroup group: Int) -> Range<Int>? { Regex.range(ofGroup: group, in: lastOffsets) }
 
     /// The value of `capture` in the last match: its text (invalid UTF-8 replaced by U+FFFD)
     /// or its `:int`/`:float` conversion; nil when the capture did not take part.

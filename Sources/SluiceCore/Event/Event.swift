@@ -71,7 +71,7 @@ public struct Event: Sendable, Hashable {
 
     /// Sets a field, creating parent objects. Returns false when a parent is a scalar.
     @discardableResult
-    public mutating func set(_ ref: FieldReference, _ value: Value) -> Bool {
+    public mutating func set(_ ref: FieldReference, _ value: consuming Value) -> Bool {
         let p = ref.path
         if p.count == 1 { fields.set(p[0], value); return true }
         return fields.modify(p[0], default: .object(FieldMap())) { $0.assign(p.dropFirst(), value) }

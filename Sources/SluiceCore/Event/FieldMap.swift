@@ -51,7 +51,7 @@ public struct FieldMap: Sendable, Hashable {
         }
     }
 
-    public mutating func set(_ key: String, _ value: Value) {
+    public mutating func set(_ key: String, _ value: consuming Value) {
         if let i = position(of: key) {
             entries[i].value = value
         } else {
@@ -62,7 +62,7 @@ public struct FieldMap: Sendable, Hashable {
     /// Appends a field the caller knows is absent (keys of a plan built at start-up),
     /// skipping the duplicate check of `set`.
     @inline(__always)
-    public mutating func append(uniqueKey key: String, _ value: Value) {
+    public mutating func append(uniqueKey key: String, _ value: consuming Value) {
         entries.append(Entry(key: key, value: value))
         if index != nil {
             index?[key] = entries.count - 1
@@ -95,7 +95,7 @@ public struct FieldMap: Sendable, Hashable {
 
     /// Replaces the value at an existing position.
     @inline(__always)
-    public mutating func setValue(_ v: Value, at i: Int) { entries[i].value = v }
+    public mutating func setValue(_ v: consuming Value, at i: Int) { entries[i].value = v }
 
     public mutating func rename(_ old: String, to new: String) {
         guard let v = removeValue(forKey: old) else { return }

@@ -133,10 +133,19 @@ public final class Regex {
 
     /// The byte range of group `i` in the last successful match, nil when it did not take part.
     @inlinable
-    public func range(ofGroup i: Int) -> Range<Int>? {
-        let s = ovector[2 * i], e = ovector[2 * i + 1]
+    public func range(ofGroup i: Int) -> Range<Int>? { Regex.range(ofGroup: i, in: ovector) }
+
+    /// The same, read from a saved `offsets` pointer: callers on the hot path keep it to
+    /// avoid going through the (reference-counted) regex for every capture.
+    @inlinable
+    public static func range(ofGroup i: Int, in offsets: UnsafeMutablePointer<Int>) -> Range<Int>? {
+        let s = offsets[2 * i], e = offsets[2 * i + 1]
         return s == ~Int(0) || e < s ? nil : s..<e
     }
+
+    /// Where the offsets of the last match are (PCRE2's ovector), valid as long as the regex.
+    @inlinable
+    public var offsets: UnsafeMutablePointer<Int> { ovector }
 
     /// True when the pattern matches anywhere in `text`.
     public func matches(_ text: String) -> Bool {
