@@ -122,7 +122,7 @@ final class GrokObjectPlan {
                     if map.isEmpty { map.reserveCapacity(count) }
                     map.append(uniqueKey: keys[keyStart + i], v)
                 }
-                stack[base] = map.isEmpty ? nil : .object(map)
+                stack[base] = map.isEmpty ? nil : .object(consume map)
                 top = base + 1
             }
         }
