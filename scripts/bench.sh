@@ -11,6 +11,9 @@ mkdir -p "$WORK"
 measure() {
   local name=$1 events=$2 bytes=$3; shift 4
   local t0 t1 secs rss
+  # Start with no dirty pages left by the previous workload: their write-back would be
+  # charged to this one (the output files here are hundreds of MiB).
+  sync
   t0=$(date +%s%N)
   /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || { echo "$name: FAILED"; cat "$WORK/stderr"; return; }
   t1=$(date +%s%N)
