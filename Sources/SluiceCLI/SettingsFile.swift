@@ -18,6 +18,7 @@ struct SettingsFile {
     static let keys: [String: String] = [
         "pipeline.id": "string", "pipeline.workers": "count", "pipeline.batch.size": "count",
         "pipeline.batch.delay": "milliseconds", "pipeline.ordered": "auto|true|false",
+        "pipeline.ecs_compatibility": "disabled|v1|v8",
         "path.data": "string", "log.level": "trace|debug|info|warn|error",
         "config.support_escapes": "true|false",
         "queue.type": "memory|persisted", "path.queue": "string", "queue.page_capacity": "bytes",
@@ -87,6 +88,9 @@ struct SettingsFile {
             case "pipeline.ordered":
                 guard ["auto", "true", "false"].contains(value) else { throw bad("auto, true or false") }
                 s.ordered = value
+            case "pipeline.ecs_compatibility":
+                guard ["disabled", "v1", "v8"].contains(value) else { throw bad("disabled, v1 or v8") }
+                s.ecsCompatibility = value
             case "path.data": s.pathData = value
             case "log.level":
                 guard let l = SettingsFile.level(value) else { throw bad("trace, debug, info, warn or error") }

@@ -113,6 +113,19 @@ import Testing
         #expect(bad.stderr.contains("did you mean `pipeline.workers`?"))
     }
 
+    @Test func pipelineECSCompatibilityFromTheSettingsFile() throws {
+        let dir = try CLI.tempDir()
+        try CLI.write("pipeline.ecs_compatibility: v8\n", to: dir + "/sluice.yml")
+        let r = try CLI.run(["-e", "input { generator { count => 1 } } output { stdout { codec => json_lines } }",
+                             "--path.settings", dir, "--log.level", "error"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#""event":{"sequence":0}"#), "\(r.stdout)")
+        try CLI.write("# logstash.yml keys\npipeline.ecs_compatibility: v9\n", to: dir + "/sluice.yml")
+        let bad = try CLI.run(["check", "-e", "input { stdin {} }", "--path.settings", dir])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("sluice.yml:2: error: `pipeline.ecs_compatibility` expects disabled, v1 or v8, got `v9`"), "\(bad.stderr)")
+    }
+
     @Test func sigtermDrainsInFlightEventsAndExitsZero() async throws {
         let dir = try CLI.tempDir()
         let out = dir + "/out.jsonl"

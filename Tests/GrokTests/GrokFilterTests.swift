@@ -163,6 +163,16 @@ struct GrokFilterTests {
         // The default follows current Logstash: v8.
         let byDefault = try await GrokSettings.pipeline(#"grok { match => { "message" => "%{COMBINEDAPACHELOG}" } }"#, [line])
         #expect(byDefault[0][field: "[url][original]"] == "/a")
+        // `pipeline.ecs_compatibility` replaces that default; the filter's own setting wins.
+        var harness = PipelineHarness(registry: GrokSettings.registry)
+        harness.settings.ecsCompatibility = "disabled"
+        let viaPipeline = try await harness.run(#"filter { grok { match => { "message" => "%{COMBINEDAPACHELOG}" } } }"#,
+                                                events: [Event(message: line)]).events
+        #expect(viaPipeline[0][field: "clientip"] == "10.1.2.3")
+        #expect(viaPipeline[0][field: "[url][original]"] == nil)
+        let explicit = try await harness.run(#"filter { grok { match => { "message" => "%{COMBINEDAPACHELOG}" } ecs_compatibility => v8 } }"#,
+                                             events: [Event(message: line)]).events
+        #expect(explicit[0][field: "[url][original]"] == "/a")
     }
 
     @Test func sourceValuesThatAreNotStrings() async throws {

@@ -45,6 +45,17 @@ struct GeneratorTests {
         }
     }
 
+    @Test func pipelineECSCompatibilityIsTheDefaultAndAPluginSettingWins() async throws {
+        var h = self.h
+        h.settings.ecsCompatibility = "v8"
+        let ecs = try await h.run("input { generator { count => 2 } }")
+        #expect(sequences(ecs.events, "[event][sequence]") == [0, 1])
+        #expect(ecs.events.allSatisfy { $0.fields["sequence"] == nil })
+        let legacy = try await h.run(#"input { generator { count => 2 ecs_compatibility => "disabled" } }"#)
+        #expect(sequences(legacy.events) == [0, 1])
+        #expect(legacy.events.allSatisfy { $0.fields["event"] == nil })
+    }
+
     @Test func aCodecDecodesTheMessage() async throws {
         let result = try await h.run(#"input { generator { count => 2 message => '{"a":1,"b":"x"}' codec => json } }"#)
         #expect(result.events.map { $0.fields["a"] } == [.int(1), .int(1)])

@@ -13,6 +13,10 @@ public struct PipelineSettings: Sendable {
     public var batchDelay: Duration = .milliseconds(50)
     /// `pipeline.ordered`: auto | true | false. Ordered needs one worker.
     public var ordered = "auto"
+    /// `pipeline.ecs_compatibility`: when set, the default of every plugin's own
+    /// `ecs_compatibility` setting (which then decides field names); nil keeps each
+    /// plugin's default.
+    public var ecsCompatibility: String? = nil
     /// `path.data`: where plugins keep state (sincedb files, queues).
     public var pathData = "data"
     /// `config.support_escapes`

@@ -52,6 +52,12 @@ struct SettingsValidator {
             if spec.required && locations[spec.name] == nil {
                 errors.append(ConfigError(location: node.location,
                                           message: "\(node.name): missing required setting `\(spec.name)` (\(spec.type))"))
+            } else if spec.name == "ecs_compatibility", locations[spec.name] == nil, let ecs = context.pipeline.ecsCompatibility {
+                // `pipeline.ecs_compatibility` is the default of this setting, as in Logstash.
+                do { values[spec.name] = try convert(.string(ecs), to: spec.type) } catch {
+                    errors.append(ConfigError(location: node.location,
+                                              message: "\(node.name): pipeline.ecs_compatibility `\(ecs)` \(error.message)"))
+                }
             } else if let d = spec.defaultValue {
                 values[spec.name] = d
             }
