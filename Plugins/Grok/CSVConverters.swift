@@ -180,6 +180,10 @@ enum CSVDates {
         var timestamp: Timestamp? {
             guard (1...12).contains(month), day >= 1, day <= CSVDates.daysIn(month, year),
                   hour <= 23, minute <= 59, second <= 59 else { return nil }
+            // Years a timestamp cannot hold (before 1678, after 2261) fail instead of wrapping.
+            let seconds = Timestamp.days(fromCivil: year, month, day) * 86_400
+                + Int64(hour * 3600 + minute * 60 + second - offset)
+            guard DateParsing.representable(seconds) else { return nil }
             return Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
                              nanosecond: nanos, offsetSeconds: offset)
         }

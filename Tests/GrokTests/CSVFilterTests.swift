@@ -190,6 +190,9 @@ struct CSVFilterTests {
         #expect(CSVDates.dateTime("Sep 20 06:14:20 17") == t)
         #expect(CSVDates.date("2017-09-20T06:14:20Z") == nil)  // `date` admits only the date
         #expect(CSVDates.dateTime("2017-09-20T06:14:20+02") == nil)  // Ruby's matcher needs `+hh:mm`
+        // Dates a timestamp cannot hold stay strings instead of wrapping around.
+        #expect(CSVDates.date("9999-12-31") == nil && CSVDates.dateTime("1500-01-01 00:00:00") == nil)
+        #expect(CSVDates.date("2261-12-31") == Timestamp(year: 2261, month: 12, day: 31))
     }
 
     @Test func ecsCompatibilityKeepsRootWithoutTarget() throws {

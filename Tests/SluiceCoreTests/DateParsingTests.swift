@@ -93,6 +93,8 @@ import Testing
         #expect(DateParsing.parseTAI64N("@4000000037C219BF2EF02E94") == expected)
         #expect(expected.iso8601 == "1999-08-24T04:04:05.7874925Z" || expected.iso8601 == "1999-08-24T04:04:05.787492500Z")
         #expect(DateParsing.parseTAI64N("@4000000037c219bf2ef02e9") == nil)
+        // Beyond what a timestamp holds (year 2262): rejected rather than wrapped around.
+        #expect(DateParsing.parseTAI64N("@40000003ffffffff00000000") == nil)
         #expect(DateParsing.parseTAI64N("@4000000037c219bf2ef02e9g") == nil)
         #expect(DateParsing.parseTAI64N("@4000000037c219bfffffffff") == nil)  // > 999999999 ns
     }

@@ -77,7 +77,7 @@ public enum DateParsing {
 
     /// Timestamps hold nanoseconds in an Int64: years 1678 to 2261. Joda reads 9-digit years;
     /// those must fail rather than wrap around.
-    static func representable(_ epochSecond: Int64) -> Bool {
+    public static func representable(_ epochSecond: Int64) -> Bool {
         epochSecond > -9_223_372_035 && epochSecond < 9_223_372_035
     }
 
@@ -159,6 +159,7 @@ public enum DateParsing {
         }
         guard nanos < 1_000_000_000 else { return nil }
         let unix = Int64(secs & ((1 << 62) - 1)) - 10
+        guard representable(unix) else { return nil }  // would wrap around
         return Timestamp(seconds: unix, nanos: Int64(nanos))
     }
 
