@@ -40,6 +40,7 @@ public enum JSON {
         buffer.withBytes { out.append(contentsOf: $0) }
     }
 
+    /// The same, into a `ByteBuffer`: no uniqueness check per byte, as on `[UInt8]`.
     public static func encode(event: Event, into out: inout ByteBuffer) {
         JSONWriter.writeObject(event.fields, skipMetadata: true, &out)
     }

@@ -134,21 +134,10 @@ extension DatePattern {
 /// Appends `v` in decimal, zero-padded to at least `width` digits.
 @inline(__always)
 func appendNumber(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
-    var x = v.magnitude
     if v < 0 { out.append(UInt8(ascii: "-")) }
-    let start = out.count
-    repeat { out.append(UInt8(48 + x % 10)); x /= 10 } while x > 0
-    while out.count - start < width { out.append(48) }
-    reverseTail(&out, from: start)
-}
-
-/// Reverses `out[start...]` in place (slicing a mutable array would copy it).
-@inline(__always)
-func reverseTail(_ out: inout [UInt8], from start: Int) {
-    var i = start, j = out.count - 1
-    while i < j {
-        out.swapAt(i, j)
-        i += 1
-        j -= 1
-    }
+    let x = UInt64(v.magnitude)
+    var digits = 1, rest = x / 10
+    while rest > 0 { digits += 1; rest /= 10 }
+    for _ in digits..<max(digits, width) { out.append(48) }
+    JSONWriter.appendDigits(x, &out)
 }
