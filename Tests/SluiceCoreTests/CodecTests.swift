@@ -102,6 +102,37 @@ func encode(_ codec: some Codec, _ event: Event) -> String {
         #expect(encode(formatted, sample()) == "h1: hello\r\n")
     }
 
+    /// Outputs write through `encode(_:into: inout ByteBuffer)`; it must give the same bytes
+    /// as the `[UInt8]` form, for every kind of template part and the default implementation.
+    @Test func batchBufferEncodingMatchesTheArrayForm() throws {
+        var e = sample()
+        e.fields.set("n", 7)
+        e.fields.set("obj", ["k": "v \"q\""])
+        e.fields.set("list", [1, "two"])
+        e.fields.set("none", nil)
+        let codecs: [any Codec] = [
+            try makeCodec(LineCodec.self),
+            try makeCodec(LineCodec.self, ["format": "%{message}"]),
+            try makeCodec(LineCodec.self, ["format": "%{none}"]),
+            try makeCodec(LineCodec.self, ["format": "%{n}"]),
+            try makeCodec(LineCodec.self, ["format": "%{host} %{+YYYY-MM-dd HH:mm} %{+%s} [%{obj}] %{list} %{missing}", "delimiter": "\r\n"]),
+            try makeCodec(JSONCodec.self),
+            try makeCodec(JSONLinesCodec.self),
+            try makeCodec(PlainCodec.self, ["format": "%{message}!"]),
+        ]
+        for codec in codecs {
+            let viaArray = encode(codec, e)
+            var buffer = ByteBuffer(capacity: 16)  // small: appends must grow it
+            codec.encode(e, into: &buffer)
+            codec.encode(e, into: &buffer)
+            let viaBuffer = buffer.withBytes { String(decoding: $0, as: UTF8.self) }
+            #expect(!viaArray.isEmpty)
+            #expect(viaBuffer == viaArray + viaArray, "\(type(of: codec))")
+        }
+        #expect(encode(codecs[2], e) == "%{none}\n", "a null single field renders the template text")
+        #expect(encode(codecs[4], e) == "h1 2026-11-20 23:58 1795219124 [{\"k\":\"v \\\"q\\\"\"}] 1,two %{missing}\r\n")
+    }
+
     // MARK: json
 
     @Test func jsonDecodeObject() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceTesting
+@testable import StandardPlugins
 import Testing
 
 private let march5 = Timestamp(year: 2024, month: 3, day: 5, hour: 10)
@@ -67,6 +68,31 @@ struct FileOutputTests {
         let events = [event("a", ["type": "t1", "obj": ["k": "v"]]), event("b", ["type": "t2", "obj": ["k": "w"]])]
         _ = try await standardHarness(pathData: d("data")).run(config, events: events)
         #expect(d.read("out.txt") == "t1|a|v\nt2|b|w\n")
+    }
+
+    @Test func aCodecWithoutItsOwnBatchEncodingWritesThroughTheDefault() async throws {
+        let d = try TempDir("file-out")
+        defer { d.remove() }
+        // `plain` implements only the `[UInt8]` form of `encode`.
+        let config = #"output { file { path => "\#(d("out.txt"))" codec => plain { format => "<%{message}>" } } }"#
+        _ = try await standardHarness(pathData: d("data")).run(config, events: [event("a"), event("b"), event("c")])
+        #expect(d.read("out.txt") == "<a><b><c>")
+    }
+
+    @Test func outputPastTheWriteBackThresholdIsCompleteAndInOrder() async throws {
+        let d = try TempDir("file-out")
+        defer { d.remove() }
+        // About 9 MiB: more than FileOutput.writeBackBytes, so write-back starts on the way.
+        let pad = String(repeating: "x", count: 200)
+        let count = 45_000
+        let events = (0..<count).map { event("\($0) \(pad)") }
+        let config = #"output { file { path => "\#(d("big.txt"))" codec => line { format => "%{message}" } } }"#
+        let result = try await standardHarness(pathData: d("data"), batchSize: 500).run(config, events: events, chunkSize: 500)
+        #expect(count * 205 > FileOutput.writeBackBytes)
+        let lines = fileLines(d("big.txt"))
+        #expect(lines.count == count)
+        #expect(lines.enumerated().allSatisfy { $0.element == "\($0.offset) \(pad)" })
+        #expect(result.acks.count == count / 500 && result.acks.allSatisfy { $0 == .delivered })
     }
 
     @Test func gzipOutputIsAValidStreamAfterEveryBatch() async throws {

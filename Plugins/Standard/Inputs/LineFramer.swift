@@ -51,6 +51,9 @@ struct LineFramer: Sendable {
         events.reserveCapacity(batchSize)
         let now = Timestamp.now()
         let d = delimiter
+        // Each piece copies the template from storage of its own: its events go to one worker,
+        // so the reference counts of the shared strings stay on that worker's core.
+        var fields = template.fields.unshared()
         bytes.withUnsafeBufferPointer { buf in
             guard let start0 = buf.baseAddress else { return }
             var start = 0
@@ -68,12 +71,13 @@ struct LineFramer: Sendable {
                     }
                 }
                 if idx == buf.count && !withFinalLine { break }
-                append(&events, UnsafeBufferPointer(rebasing: buf[start..<idx]), now: now)
+                append(&events, UnsafeBufferPointer(rebasing: buf[start..<idx]), fields, now: now)
                 start = min(buf.count, idx + d.count)
                 if events.count >= batchSize {
                     pieces.append(Piece(events: events, end: base + UInt64(start)))
                     events = []
                     events.reserveCapacity(batchSize)
+                    fields = template.fields.unshared()
                 }
             }
             if !events.isEmpty { pieces.append(Piece(events: events, end: base + UInt64(start))) }
@@ -82,7 +86,7 @@ struct LineFramer: Sendable {
     }
 
     @inline(__always)
-    private func append(_ events: inout [Event], _ line: UnsafeBufferPointer<UInt8>, now: Timestamp) {
+    private func append(_ events: inout [Event], _ line: UnsafeBufferPointer<UInt8>, _ fields: FieldMap, now: Timestamp) {
         if let codec {
             let first = events.count
             codec.decode(ArraySlice(line), into: &events)
@@ -93,7 +97,7 @@ struct LineFramer: Sendable {
             return
         }
         // The template's fields in storage of the event's own, with room for what filters add.
-        var e = Event(fields: FieldMap(copying: template.fields, capacity: Event.reservedFieldCount), stamp: false)
+        var e = Event(fields: FieldMap(copying: fields, capacity: Event.reservedFieldCount), stamp: false)
         e.fields.setValue(.timestamp(now), at: 0)
         e.fields.setValue(.string(String(decoding: line, as: UTF8.self)), at: messageAt)
         events.append(e)

@@ -1,3 +1,4 @@
+import Dispatch
 import SluiceCore
 import Synchronization
 #if canImport(Glibc)
@@ -8,8 +9,9 @@ import Glibc
 ///
 /// Each batch is written with one `write` per file before `write(_:)` returns, so an
 /// acknowledged event survives a crash of the process; `flush_interval` sets how often
-/// the data is also fsync'ed (0: every batch). With `gzip`, each batch is one complete
-/// gzip member, so the file is a valid gzip stream after every batch.
+/// the data is also fsync'ed (0: every batch, before the batch is acknowledged). The
+/// periodic fsync runs off the workers, so they never wait on the disk. With `gzip`, each
+/// batch is one complete gzip member, so the file is a valid gzip stream after every batch.
 public final class FileOutput: OutputPlugin {
     public static let pluginName = "file"
     public static let summary = "Writes events to files (sprintf paths, codec, gzip)."
@@ -39,6 +41,9 @@ public final class FileOutput: OutputPlugin {
     let staleAfter: Double
     let logger: Logger
     private let files = Mutex<[String: OpenFile]>([:])
+    /// Runs the periodic fdatasyncs, one at a time, on descriptors dup'ed for it (so a
+    /// file closed meanwhile cannot have its number reused under the sync).
+    private let syncQueue = DispatchQueue(label: "sluice.output.file.sync")
 
     struct OpenFile {
         var fd: Int32
@@ -46,6 +51,8 @@ public final class FileOutput: OutputPlugin {
         var lastUse: Double
         var lastSync: Double
         var dirty: Bool
+        /// Bytes written since write-back was last started.
+        var unflushed = 0
     }
 
     public init(settings: PluginSettings, context: PluginContext) throws {
@@ -70,19 +77,18 @@ public final class FileOutput: OutputPlugin {
     }
 
     public func write(_ events: [Event]) async throws -> WriteOutcome {
-        // Group by rendered path, keeping order within each file.
+        // Group by rendered path, keeping order within each file. Most batches go to one
+        // file: its bytes go straight into one buffer with room for typical events up front.
         var order: [String] = []
         var buffers: [String: [UInt8]] = [:]
         var single: String? = nil
-        var singleBuffer: [UInt8] = []
-        // Most batches go to one file: room for typical events up front, not many regrowths.
-        singleBuffer.reserveCapacity(events.count * 256)
+        var singleBuffer = ByteBuffer(capacity: events.count * 256)
         let constant = path.isConstant ? path.text : nil
         for e in events {
             let p = constant ?? safePath(path.render(e))
             if single == nil && buffers.isEmpty { single = p }
             if p == single {
-                if overwrite { singleBuffer.removeAll(keepingCapacity: true) }
+                if overwrite { singleBuffer.removeAll() }
                 codec.encode(e, into: &singleBuffer)
             } else {
                 if buffers[p] == nil { order.append(p) }
@@ -90,8 +96,8 @@ public final class FileOutput: OutputPlugin {
                 codec.encode(e, into: &buffers[p, default: []])
             }
         }
-        if let single { try writeBytes(singleBuffer, to: single) }
-        for p in order { try writeBytes(buffers[p] ?? [], to: p) }
+        if let single { try singleBuffer.withBytes { try writeBytes($0, to: single) } }
+        for p in order { try (buffers[p] ?? []).withUnsafeBufferPointer { try writeBytes($0, to: p) } }
         closeStale()
         return .delivered
     }
@@ -115,21 +121,25 @@ public final class FileOutput: OutputPlugin {
         return dots == 2 ? failurePath : p
     }
 
-    private func writeBytes(_ bytes: [UInt8], to p: String) throws {
+    private func writeBytes(_ bytes: UnsafeBufferPointer<UInt8>, to p: String) throws {
         guard !bytes.isEmpty else { return }
-        var data = bytes
         if gzip {
             var member: [UInt8] = []
             member.reserveCapacity(bytes.count / 3)
-            do { try Gzip.appendMember(bytes, to: &member) } catch { throw PluginError("gzip: \(error)", retriable: false) }
-            data = member
+            do { try Gzip.appendMember(Array(bytes), to: &member) } catch { throw PluginError("gzip: \(error)", retriable: false) }
+            try member.withUnsafeBufferPointer { try writeData($0, to: p) }
+        } else {
+            try writeData(bytes, to: p)
         }
-        try files.withLock { files throws in
+    }
+
+    private func writeData(_ data: UnsafeBufferPointer<UInt8>, to p: String) throws {
+        let disk: DiskWork = try files.withLock { files throws in
             var f = try open(p, &files)
             do {
                 // Logstash's overwrite: truncate, then write the latest event (O_APPEND writes at the new end).
                 if overwrite && ftruncate(f.fd, 0) != 0 { throw IOError("truncate", path: p) }
-                try FileIO.writeAll(f.fd, data, path: p)
+                try FileIO.writeAll(f.fd, UnsafeRawBufferPointer(data), path: p)
             } catch {
                 // Disk full or I/O error: close so the retry reopens; the host retries with backoff.
                 Glibc.close(f.fd)
@@ -139,14 +149,51 @@ public final class FileOutput: OutputPlugin {
             let now = Timestamp.now().seconds
             f.lastUse = now
             f.dirty = true
-            if now - f.lastSync >= flushInterval {
-                fdatasync(f.fd)
-                f.lastSync = now
-                f.dirty = false
+            f.unflushed += data.count
+            var work = DiskWork.none
+            if now - f.lastSync >= flushInterval || f.unflushed >= Self.writeBackBytes {
+                let copy = dup(f.fd)
+                if copy < 0 {
+                    fdatasync(f.fd)  // out of descriptors: sync here, under the lock
+                    f.lastSync = now
+                    f.dirty = false
+                } else if now - f.lastSync >= flushInterval {
+                    work = .sync(copy)
+                    f.lastSync = now
+                    f.dirty = false
+                } else {
+                    work = .startWriteBack(copy)
+                }
+                f.unflushed = 0
             }
             files[p] = f
+            return work
+        }
+        switch disk {
+        case .none:
+            break
+        case .sync(let fd) where flushInterval <= 0:
+            // Every batch: durable before it is acknowledged, as the setting asks.
+            fdatasync(fd)
+            Glibc.close(fd)
+        case .sync(let fd):
+            syncQueue.async { fdatasync(fd); Glibc.close(fd) }
+        case .startWriteBack(let fd):
+            // Has the kernel start writing the file out now (DONTNEED also drops the pages
+            // once written), so dirty pages do not pile up for a long fsync later.
+            syncQueue.async { posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); Glibc.close(fd) }
         }
     }
+
+    /// What a write leaves for the disk: nothing, an fsync, or starting write-back.
+    private enum DiskWork {
+        case none
+        case sync(Int32)
+        case startWriteBack(Int32)
+    }
+
+    /// Written bytes after which write-back is started without waiting for the fsync.
+    static let writeBackBytes = 8 << 20
 
     private func open(_ p: String, _ files: inout [String: OpenFile]) throws -> OpenFile {
         if let f = files[p] {
@@ -183,6 +230,8 @@ public final class FileOutput: OutputPlugin {
     }
 
     public func close() async throws {
+        // Let a periodic sync still running finish first.
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in syncQueue.async { c.resume() } }
         files.withLock { files in
             for (_, f) in files {
                 if f.dirty { fdatasync(f.fd) }

@@ -77,15 +77,15 @@ enum CodecSupport {
 extension Event {
     /// Logstash's `Event#to_s`: `"<@timestamp> <host> <message>"`, with `%{host}` and
     /// `%{message}` standing in for missing fields, and no timestamp part without `@timestamp`.
-    func appendLogstashText(to out: inout [UInt8]) {
+    func appendLogstashText<S: ByteSink & ~Copyable>(to out: inout S) {
         if case .timestamp(let t)? = fields[Event.timestampKey] {
-            t.appendISO8601(to: &out)
+            t.writeISO8601(to: &out)
             out.append(UInt8(ascii: " "))
         }
         for (k, name) in ["host", "message"].enumerated() {
             if k > 0 { out.append(UInt8(ascii: " ")) }
-            if let v = fields[name], !v.isNull { v.appendRendered(to: &out) }
-            else { out.append(contentsOf: Array("%{\(name)}".utf8)) }
+            if let v = fields[name], !v.isNull { v.writeRendered(to: &out) }
+            else { out.append(utf8: "%{\(name)}") }
         }
     }
 }

@@ -34,4 +34,8 @@ public struct JSONCodec: Codec {
     public func encode(_ event: Event, into buffer: inout [UInt8]) {
         JSON.encode(event: event, into: &buffer)
     }
+
+    public func encode(_ event: Event, into buffer: inout ByteBuffer) {
+        JSON.encode(event: event, into: &buffer)
+    }
 }

@@ -40,4 +40,9 @@ public struct JSONLinesCodec: Codec {
         JSON.encode(event: event, into: &buffer)
         buffer.append(contentsOf: delimiter)
     }
+
+    public func encode(_ event: Event, into buffer: inout ByteBuffer) {
+        JSON.encode(event: event, into: &buffer)
+        delimiter.withUnsafeBufferPointer { buffer.append(bytes: $0) }
+    }
 }

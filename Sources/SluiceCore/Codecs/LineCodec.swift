@@ -39,4 +39,9 @@ public struct LineCodec: Codec {
         if let format { format.render(event, into: &buffer) } else { event.appendLogstashText(to: &buffer) }
         buffer.append(contentsOf: delimiter)
     }
+
+    public func encode(_ event: Event, into buffer: inout ByteBuffer) {
+        if let format { format.render(event, into: &buffer) } else { event.appendLogstashText(to: &buffer) }
+        buffer.append(delimiter)
+    }
 }

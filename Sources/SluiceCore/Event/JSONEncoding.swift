@@ -30,13 +30,16 @@ enum JSONWriter {
     static func writeObject<S: ByteSink & ~Copyable>(_ m: FieldMap, skipMetadata: Bool, _ out: inout S) {
         out.append(UInt8(ascii: "{"))
         var first = true
-        for e in m.entries {
-            if skipMetadata && e.key.utf8.count == 9 && e.key == Event.metadataKey { continue }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            appendString(e.key, &out)
-            out.append(UInt8(ascii: ":"))
-            write(e.value, &out)
+        // Entries are read in place through the buffer (borrowed, not copied out of the array).
+        m.entries.withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                if skipMetadata && entries[i].key.utf8.count == 9 && entries[i].key == Event.metadataKey { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                appendString(entries[i].key, &out)
+                out.append(UInt8(ascii: ":"))
+                write(entries[i].value, &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
     }

@@ -89,30 +89,39 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public func render(_ event: Event, into out: inout [UInt8]) {
+    public func render(_ event: Event, into out: inout [UInt8]) { write(event, into: &out) }
+
+    /// The same into an output's batch buffer.
+    public func render(_ event: Event, into out: inout ByteBuffer) { write(event, into: &out) }
+
+    func write<S: ByteSink & ~Copyable>(_ event: Event, into out: inout S) {
         if let key = singleField, let i = event.fields.position(of: key) {
             switch event.fields.entries[i].value {
-            case .string(let s): out.append(contentsOf: s.utf8)
-            case .null: break
-            case let v: v.appendRendered(to: &out)
+            case .string(let s): out.append(utf8: s)
+            case .null: out.append(utf8: text)
+            case let v: v.writeRendered(to: &out)
             }
-            if case .null = event.fields.entries[i].value { out.append(contentsOf: text.utf8) }
             return
         }
         for part in parts {
             switch part {
             case .literal(let bytes):
-                out.append(contentsOf: bytes)
+                out.append(bytes)
             case .field(let ref, let raw):
-                if let ref, let v = event[ref], !v.isNull { v.appendRendered(to: &out) } else { out.append(contentsOf: raw) }
+                if let ref, let v = event[ref], !v.isNull { v.writeRendered(to: &out) } else { out.append(raw) }
             case .time(let formatter, let raw):
-                if case .timestamp(let t)? = event.fields[Event.timestampKey] { formatter.format(t, into: &out) }
-                else { out.append(contentsOf: raw) }
+                if case .timestamp(let t)? = event.fields[Event.timestampKey] {
+                    var text: [UInt8] = []
+                    formatter.format(t, into: &text)
+                    out.append(text)
+                } else {
+                    out.append(raw)
+                }
             case .epochSeconds(let raw):
                 if case .timestamp(let t)? = event.fields[Event.timestampKey] { JSONWriter.appendInt(t.epochSeconds, &out) }
-                else { out.append(contentsOf: raw) }
+                else { out.append(raw) }
             case .now:
-                Timestamp.now().appendISO8601(to: &out)
+                Timestamp.now().writeISO8601(to: &out)
             }
         }
     }
@@ -125,19 +134,21 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 extension Value {
     /// Appends `renderedString` without building it: strings raw, arrays comma-joined,
     /// hashes as JSON, timestamps ISO8601, null as nothing.
-    public func appendRendered(to out: inout [UInt8]) {
+    public func appendRendered(to out: inout [UInt8]) { writeRendered(to: &out) }
+
+    func writeRendered<S: ByteSink & ~Copyable>(to out: inout S) {
         switch self {
         case .null: break
         case .bool(let b): JSONWriter.appendASCII(b ? "true" : "false", &out)
         case .int(let n): JSONWriter.appendInt(n, &out)
         case .double(let d): JSONWriter.appendDouble(d, &out)
-        case .string(let s): out.append(contentsOf: s.utf8)
-        case .timestamp(let t): t.appendISO8601(to: &out)
+        case .string(let s): out.append(utf8: s)
+        case .timestamp(let t): t.writeISO8601(to: &out)
         case .object: JSONWriter.write(self, &out)
         case .array(let a):
             for (k, e) in a.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                e.appendRendered(to: &out)
+                e.writeRendered(to: &out)
             }
         }
     }

@@ -16,6 +16,16 @@ extension Value {
     public var arrayValue: [Value]? { if case .array(let a) = self { return a }; return nil }
     public var isNull: Bool { if case .null = self { return true }; return false }
 
+    /// A copy that shares no heap storage with `self` (see `FieldMap.unshared`).
+    public func unshared() -> Value {
+        switch self {
+        case .string(let s): return .string(s.unshared())
+        case .array(let a): return .array(a.map { $0.unshared() })
+        case .object(let m): return .object(m.unshared())
+        default: return self
+        }
+    }
+
     /// The text Logstash's sprintf renders for this value: strings as they are,
     /// numbers as numbers, arrays joined with commas, objects and timestamps as JSON/ISO8601.
     public var renderedString: String {
@@ -68,4 +78,16 @@ extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
         self = .object(m)
     }
     public init(nilLiteral: ()) { self = .null }
+}
+
+extension String {
+    /// The same text in storage of its own (small strings have no storage to share).
+    public func unshared() -> String {
+        let n = utf8.count
+        guard n > 15 else { return self }
+        var copy = String()
+        copy.reserveCapacity(n)
+        copy.append(self)
+        return copy
+    }
 }

@@ -90,4 +90,15 @@ public protocol Codec: PluginDescribing, Sendable {
     var framing: Framing { get }
     func decode(_ message: ArraySlice<UInt8>, into events: inout [Event])
     func encode(_ event: Event, into buffer: inout [UInt8])
+    /// The same into an output's batch buffer. Codecs on the hot path write here directly;
+    /// the default goes through `[UInt8]`.
+    func encode(_ event: Event, into buffer: inout ByteBuffer)
+}
+
+extension Codec {
+    public func encode(_ event: Event, into buffer: inout ByteBuffer) {
+        var bytes: [UInt8] = []
+        encode(event, into: &bytes)
+        bytes.withUnsafeBufferPointer { buffer.append(bytes: $0) }
+    }
 }

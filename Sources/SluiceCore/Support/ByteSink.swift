@@ -15,6 +15,19 @@ extension ByteSink where Self: ~Copyable {
     mutating func append(ascii s: StaticString) {
         append(bytes: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
+
+    @inline(__always)
+    mutating func append(utf8 s: String) {
+        if s.utf8.withContiguousStorageIfAvailable({ append(bytes: $0) }) == nil {
+            var copy = s
+            copy.withUTF8 { append(bytes: $0) }
+        }
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append(bytes: $0) }
+    }
 }
 
 /// A growable byte buffer that owns its memory: appends check capacity and nothing else.
