@@ -90,6 +90,30 @@ import Testing
         }
     }
 
+    /// Two specials in one word, next to bytes that sit just past the special ranges (space,
+    /// `!`, `[`, `]`, DEL) and to multi-byte UTF-8: only the specials are escaped.
+    @Test func escapingFindsEachSpecialAmongNearMisses() {
+        let filler = Array("é! []\u{7F}x".unicodeScalars)
+        for length in [2, 8, 9, 16, 17, 24, 40] {
+            for at in 0..<(length - 1) {
+                var scalars = (0..<length).map { filler[$0 % filler.count] }
+                scalars[at] = "\u{1F}"
+                scalars[at + 1] = "\""
+                var text = "", escaped = "\""
+                text.unicodeScalars.append(contentsOf: scalars)
+                for c in scalars {
+                    switch c {
+                    case "\u{1F}": escaped += "\\u001f"
+                    case "\"": escaped += "\\\""
+                    default: escaped.unicodeScalars.append(c)
+                    }
+                }
+                escaped += "\""
+                #expect(json(.string(text)) == escaped, "length \(length), specials at \(at)")
+            }
+        }
+    }
+
     @Test func eventEncoderGrowsItsBufferForLargeEvents() throws {
         var e = Event(message: String(repeating: "x", count: 100_000), timestamp: Timestamp(nanoseconds: 0))
         e.fields.set("n", .int(-42))
