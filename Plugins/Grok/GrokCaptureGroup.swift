@@ -12,11 +12,16 @@ final class GrokCaptureGroup {
     let slots: [GrokSlot]
     /// How to build the group's object in one pass, when its shape allows it.
     let plan: GrokObjectPlan?
+    /// The same plan without reference counting: `plan` keeps it alive as long as the group,
+    /// and calling through a strong reference read from the group array costs a retain and
+    /// a release per event.
+    let unretainedPlan: Unmanaged<GrokObjectPlan>?
 
     init(head: String, slots: [GrokSlot], plan: GrokObjectPlan?) {
         self.head = head
         self.slots = slots
         self.plan = plan
+        unretainedPlan = plan.map { Unmanaged.passUnretained($0) }
     }
 
     /// Groups `slots` by top-level field, in order of first appearance.

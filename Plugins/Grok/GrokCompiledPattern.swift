@@ -29,8 +29,9 @@ struct GrokCaptureStore {
             // Reading through `p.groups[i]` borrows the group from the array; binding it to a
             // local would retain and release it (two atomic operations per group and event).
             let head = p.groups[i].head
-            if p.groups[i].plan != nil, event.fields.position(of: head) == nil {
-                if let v = p.groups[i].plan?.run(&stack, grok, buf, keepEmpty: keep) { event.fields.append(uniqueKey: head, v) }
+            if let plan = p.groups[i].unretainedPlan, event.fields.position(of: head) == nil {
+                let built = plan._withUnsafeGuaranteedRef { $0.run(&stack, grok, buf, keepEmpty: keep) }
+                if let v = built { event.fields.append(uniqueKey: head, v) }
                 continue
             }
             for slot in p.groups[i].slots {
