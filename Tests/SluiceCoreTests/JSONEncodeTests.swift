@@ -77,7 +77,7 @@ import Testing
     /// Special bytes at every position a 16-byte block or the 8-byte step can put them.
     @Test func escapingAcrossBlockBoundaries() {
         let specials: [(Character, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{01}", #"\u0001"#)]
-        for length in [1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 100] {
+        for length in [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 100] {
             for at in 0..<length {
                 for (special, escaped) in specials {
                     var chars = Array(repeating: Character("a"), count: length)
@@ -94,7 +94,7 @@ import Testing
     /// `!`, `[`, `]`, DEL) and to multi-byte UTF-8: only the specials are escaped.
     @Test func escapingFindsEachSpecialAmongNearMisses() {
         let filler = Array("é! []\u{7F}x".unicodeScalars)
-        for length in [2, 8, 9, 16, 17, 24, 40] {
+        for length in [2, 4, 5, 6, 7, 8, 9, 12, 16, 17, 24, 40] {
             for at in 0..<(length - 1) {
                 var scalars = (0..<length).map { filler[$0 % filler.count] }
                 scalars[at] = "\u{1F}"

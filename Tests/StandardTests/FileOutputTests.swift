@@ -82,7 +82,7 @@ struct FileOutputTests {
     @Test func outputPastTheWriteBackThresholdIsCompleteAndInOrder() async throws {
         let d = try TempDir("file-out")
         defer { d.remove() }
-        // About 9 MiB: more than FileOutput.writeBackBytes, so write-back starts on the way.
+        // About 9 MiB: twice FileOutput.writeBackBytes and more, so write-back starts on the way.
         let pad = String(repeating: "x", count: 200)
         let count = 45_000
         let events = (0..<count).map { event("\($0) \(pad)") }

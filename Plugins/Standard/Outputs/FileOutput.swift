@@ -193,7 +193,7 @@ public final class FileOutput: OutputPlugin {
     }
 
     /// Written bytes after which write-back is started without waiting for the fsync.
-    static let writeBackBytes = 8 << 20
+    static let writeBackBytes = 4 << 20
 
     private func open(_ p: String, _ files: inout [String: OpenFile]) throws -> OpenFile {
         if let f = files[p] {

@@ -22,10 +22,20 @@ func jsonSpecialByteIndex(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> I
         }
         // The last few bytes of a longer string: one word ending at the end, whose first
         // bytes were already found clean (so no borrow comes out of them).
-        if i < n && n >= 8 && i > start {
+        if i < n && i > start {
             let skip = 8 - (n - i)
             let hits = specialBytes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))) >> (skip << 3)
             return hits != 0 ? i + hits.trailingZeroBitCount >> 3 : n
+        }
+        // Four to seven bytes in all (short keys and values): the first four and the last
+        // four as one word. Should the halves overlap, a hit in the low half comes first.
+        if n - i >= 4 {
+            let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+            let hits = specialBytes(low | high << 32)
+            guard hits != 0 else { return n }
+            let k = hits.trailingZeroBitCount >> 3
+            return k < 4 ? i + k : n - 8 + k
         }
     }
     while i < n {
