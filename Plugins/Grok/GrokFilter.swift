@@ -147,8 +147,9 @@ public final class GrokFilter: FilterPlugin {
     /// Matches every value of the source field (each element of an array); a missing field
     /// is matched as the empty string, as Logstash does (`nil.to_s`).
     private func match(_ field: FieldPatterns, _ event: inout Event) -> Outcome {
-        guard case .array(let items)? = event[field.source] else {
-            return match(field.patterns, Self.text(event[field.source]), &event)
+        let value = event[field.source]  // one lookup, one reference held while captures are stored
+        guard case .array(let items)? = value else {
+            return match(field.patterns, Self.text(value), &event)
         }
         var result = Outcome.unmatched
         for item in items {

@@ -41,6 +41,8 @@ public final class FileOutput: OutputPlugin {
     let staleAfter: Double
     let logger: Logger
     private let files = Mutex<[String: OpenFile]>([:])
+    /// Encoded size of a recent batch's events, with some room.
+    private let bytesPerEvent = Atomic<Int>(256)
     /// Runs the periodic fdatasyncs, one at a time, on descriptors dup'ed for it (so a
     /// file closed meanwhile cannot have its number reused under the sync).
     private let syncQueue = DispatchQueue(label: "sluice.output.file.sync")
@@ -82,7 +84,7 @@ public final class FileOutput: OutputPlugin {
         var order: [String] = []
         var buffers: [String: [UInt8]] = [:]
         var single: String? = nil
-        var singleBuffer = ByteBuffer(capacity: events.count * 256)
+        var singleBuffer = ByteBuffer(capacity: events.count * bytesPerEvent.load(ordering: .relaxed))
         let constant = path.isConstant ? path.text : nil
         for e in events {
             let p = constant ?? safePath(path.render(e))
@@ -95,6 +97,10 @@ public final class FileOutput: OutputPlugin {
                 if overwrite { buffers[p] = [] }
                 codec.encode(e, into: &buffers[p, default: []])
             }
+        }
+        if !events.isEmpty {
+            // Sizes the next batch's buffer: no regrowth (and copying) on the way.
+            bytesPerEvent.store(max(64, singleBuffer.count / events.count + 64), ordering: .relaxed)
         }
         if let single { try singleBuffer.withBytes { try writeBytes($0, to: single) } }
         for p in order { try (buffers[p] ?? []).withUnsafeBufferPointer { try writeBytes($0, to: p) } }
