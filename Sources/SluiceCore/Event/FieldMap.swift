@@ -7,20 +7,31 @@ public struct FieldMap: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         public var key: String
         public var value: Value
+
+        @usableFromInline
+        init(key: String, value: Value) {
+            self.key = key
+            self.value = value
+        }
     }
 
-    public private(set) var entries: [Entry] = []
-    private var index: [String: Int]? = nil
-    private static let indexThreshold = 24
+    // The hot methods are inlinable: grok and the codecs call them per field from other
+    // modules, where a call each would cost more than the work.
+    @usableFromInline var storage: [Entry] = []
+    /// The fields in insertion order.
+    @inlinable public var entries: [Entry] { _read { yield storage } }
+    @usableFromInline var index: [String: Int]? = nil
+    @usableFromInline static let indexThreshold = 24
 
     public init() {}
-    public init(minimumCapacity n: Int) { entries.reserveCapacity(n) }
+    @inlinable
+    public init(minimumCapacity n: Int) { storage.reserveCapacity(n) }
 
     /// A copy of `other` in its own storage with room for `capacity` fields. Copying entry by
     /// entry here is specialized code; the array's own copy goes through generic witnesses.
     public init(copying other: FieldMap, capacity: Int) {
-        entries.reserveCapacity(Swift.max(capacity, other.count))
-        for i in other.entries.indices { entries.append(other.entries[i]) }
+        storage.reserveCapacity(Swift.max(capacity, other.count))
+        for i in other.storage.indices { storage.append(other.storage[i]) }
         index = other.index
     }
 
@@ -30,32 +41,34 @@ public struct FieldMap: Sendable, Hashable {
     /// between the threads that create, encode and free the events.
     public func unshared() -> FieldMap {
         var m = FieldMap(minimumCapacity: count)
-        for e in entries { m.append(uniqueKey: e.key.unshared(), e.value.unshared()) }
+        for e in storage { m.append(uniqueKey: e.key.unshared(), e.value.unshared()) }
         return m
     }
 
     /// Makes room for `n` fields in total, so that adding several fields grows storage once.
-    public mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
+    @inlinable
+    public mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(n) }
 
-    public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
-    public var keys: [String] { entries.map(\.key) }
-    public var values: [Value] { entries.map(\.value) }
+    @inlinable public var count: Int { storage.count }
+    @inlinable public var isEmpty: Bool { storage.isEmpty }
+    public var keys: [String] { storage.map(\.key) }
+    public var values: [Value] { storage.map(\.value) }
 
-    @inline(__always)
+    @inlinable
     public func position(of key: String) -> Int? {
         if let index { return index[key] }
         // Comparing lengths first skips most out-of-line string comparisons.
         let n = key.utf8.count
-        for i in entries.indices where entries[i].key.utf8.count == n && entries[i].key == key { return i }
+        for i in storage.indices where storage[i].key.utf8.count == n && storage[i].key == key { return i }
         return nil
     }
 
-    public func key(at i: Int) -> String { entries[i].key }
-    public func value(at i: Int) -> Value { entries[i].value }
+    @inlinable public func key(at i: Int) -> String { storage[i].key }
+    @inlinable public func value(at i: Int) -> Value { storage[i].value }
 
+    @inlinable
     public subscript(key: String) -> Value? {
-        get { position(of: key).map { entries[$0].value } }
+        get { position(of: key).map { storage[$0].value } }
         set {
             if let newValue { set(key, newValue) } else { removeValue(forKey: key) }
         }
@@ -63,7 +76,7 @@ public struct FieldMap: Sendable, Hashable {
 
     public mutating func set(_ key: String, _ value: consuming Value) {
         if let i = position(of: key) {
-            entries[i].value = value
+            storage[i].value = value
         } else {
             append(uniqueKey: key, value)
         }
@@ -71,12 +84,12 @@ public struct FieldMap: Sendable, Hashable {
 
     /// Appends a field the caller knows is absent (keys of a plan built at start-up),
     /// skipping the duplicate check of `set`.
-    @inline(__always)
+    @inlinable
     public mutating func append(uniqueKey key: String, _ value: consuming Value) {
-        entries.append(Entry(key: key, value: value))
+        storage.append(Entry(key: key, value: value))
         if index != nil {
-            index?[key] = entries.count - 1
-        } else if entries.count > Self.indexThreshold {
+            index?[key] = storage.count - 1
+        } else if storage.count > Self.indexThreshold {
             rebuildIndex()
         }
     }
@@ -84,7 +97,7 @@ public struct FieldMap: Sendable, Hashable {
     @discardableResult
     public mutating func removeValue(forKey key: String) -> Value? {
         guard let i = position(of: key) else { return nil }
-        let v = entries.remove(at: i).value
+        let v = storage.remove(at: i).value
         if index != nil { rebuildIndex() }
         return v
     }
@@ -94,28 +107,29 @@ public struct FieldMap: Sendable, Hashable {
     public mutating func modify<R>(_ key: String, default initial: @autoclosure () -> Value,
                                    _ body: (inout Value) throws -> R) rethrows -> R {
         let i: Int
-        if let p = position(of: key) { i = p } else { set(key, initial()); i = entries.count - 1 }
-        return try body(&entries[i].value)
+        if let p = position(of: key) { i = p } else { set(key, initial()); i = storage.count - 1 }
+        return try body(&storage[i].value)
     }
 
     /// Mutates the value at an existing position in place.
     public mutating func modifyValue<R>(at i: Int, _ body: (inout Value) throws -> R) rethrows -> R {
-        try body(&entries[i].value)
+        try body(&storage[i].value)
     }
 
     /// Replaces the value at an existing position.
-    @inline(__always)
-    public mutating func setValue(_ v: consuming Value, at i: Int) { entries[i].value = v }
+    @inlinable
+    public mutating func setValue(_ v: consuming Value, at i: Int) { storage[i].value = v }
 
     public mutating func rename(_ old: String, to new: String) {
         guard let v = removeValue(forKey: old) else { return }
         set(new, v)
     }
 
-    private mutating func rebuildIndex() {
-        if entries.count <= Self.indexThreshold { index = nil; return }
-        var d = [String: Int](minimumCapacity: entries.count * 2)
-        for (i, e) in entries.enumerated() { d[e.key] = i }
+    @usableFromInline
+    mutating func rebuildIndex() {
+        if storage.count <= Self.indexThreshold { index = nil; return }
+        var d = [String: Int](minimumCapacity: storage.count * 2)
+        for (i, e) in storage.enumerated() { d[e.key] = i }
         index = d
     }
 
@@ -140,5 +154,5 @@ extension FieldMap: Sequence {
             base.next().map { ($0.key, $0.value) }
         }
     }
-    public func makeIterator() -> Iterator { Iterator(base: entries.makeIterator()) }
+    public func makeIterator() -> Iterator { Iterator(base: storage.makeIterator()) }
 }
