@@ -102,35 +102,38 @@ final class GrokObjectPlan {
     /// across events, indexed by hand (no appends or removals on the hot path).
     func run(_ stack: inout [Value?], _ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, keepEmpty: Bool) -> Value? {
         if stack.count < ops.count { stack = Array(repeating: nil, count: ops.count) }
-        var top = 0
-        for op in ops {
-            switch op {
-            case .leaf(let range):
-                var result: Value? = nil
-                for i in range {
-                    guard let v = GrokCaptureStore.captured(grok, groups[i], converts[i], buf, keepEmpty) else { continue }
-                    if var existing = result.take() {
-                        GrokStore.merge(&existing, v)
-                        result = existing
-                    } else {
-                        result = v
+        // Through the buffer: no uniqueness check of the array on every push and pop.
+        return stack.withUnsafeMutableBufferPointer { stack in
+            var top = 0
+            for op in ops {
+                switch op {
+                case .leaf(let range):
+                    var result: Value? = nil
+                    for i in range {
+                        guard let v = GrokCaptureStore.captured(grok, groups[i], converts[i], buf, keepEmpty) else { continue }
+                        if var existing = result.take() {
+                            GrokStore.merge(&existing, v)
+                            result = existing
+                        } else {
+                            result = v
+                        }
                     }
+                    stack[top] = result
+                    top += 1
+                case .object(let keyStart, let count):
+                    let base = top - count
+                    var map = FieldMap()
+                    for i in 0..<count {
+                        // Move the value out of the stack rather than copy it.
+                        guard let v = stack[base + i].take() else { continue }
+                        if map.isEmpty { map.reserveCapacity(count) }
+                        map.append(uniqueKey: keys[keyStart + i], v)
+                    }
+                    stack[base] = map.isEmpty ? nil : .object(consume map)
+                    top = base + 1
                 }
-                stack[top] = result
-                top += 1
-            case .object(let keyStart, let count):
-                let base = top - count
-                var map = FieldMap()
-                for i in 0..<count {
-                    // Move the value out of the stack rather than copy it.
-                    guard let v = stack[base + i].take() else { continue }
-                    if map.isEmpty { map.reserveCapacity(count) }
-                    map.append(uniqueKey: keys[keyStart + i], v)
-                }
-                stack[base] = map.isEmpty ? nil : .object(consume map)
-                top = base + 1
             }
+            return top > 0 ? stack[top - 1].take() : nil
         }
-        return top > 0 ? stack[top - 1].take() : nil
     }
 }
