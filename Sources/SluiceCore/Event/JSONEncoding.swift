@@ -28,20 +28,8 @@ enum JSONWriter {
     }
 
     static func writeObject<S: ByteSink & ~Copyable>(_ m: FieldMap, skipMetadata: Bool, _ out: inout S) {
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        // Entries are read in place through the buffer (borrowed, not copied out of the array).
-        m.entries.withUnsafeBufferPointer { entries in
-            for i in entries.indices {
-                if skipMetadata && entries[i].key.utf8.count == 9 && entries[i].key == Event.metadataKey { continue }
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                appendString(entries[i].key, &out)
-                out.append(UInt8(ascii: ":"))
-                write(entries[i].value, &out)
-            }
-        }
-        out.append(UInt8(ascii: "}"))
+        var exclusive = m  // one retain of the storage, instead of one per value (see writeJSON)
+        exclusive.writeJSON(skipMetadata: skipMetadata, &out)
     }
 
     static func appendString<S: ByteSink & ~Copyable>(_ s: String, _ out: inout S) {
@@ -111,5 +99,29 @@ enum JSONWriter {
             } while x > 0 || written <= fractionDigits
             out.append(bytes: UnsafeBufferPointer(rebasing: buf[i...]))
         }
+    }
+}
+
+extension FieldMap {
+    /// Writes the map as a JSON object. `mutating` only for exclusive access, which lets the
+    /// compiler read strings and nested maps in place rather than retain and release each
+    /// one (a copy passed to a function is retained); nothing is changed, so shared storage
+    /// is not copied either.
+    mutating func writeJSON<S: ByteSink & ~Copyable>(skipMetadata: Bool, _ out: inout S) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for i in storage.indices {
+            if skipMetadata && storage[i].key.utf8.count == 9 && storage[i].key == Event.metadataKey { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONWriter.appendString(storage[i].key, &out)
+            out.append(UInt8(ascii: ":"))
+            switch storage[i].value {
+            case .string(let s): JSONWriter.appendString(s, &out)
+            case .object(let m): JSONWriter.writeObject(m, skipMetadata: false, &out)
+            default: JSONWriter.write(storage[i].value, &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
     }
 }
