@@ -100,6 +100,6 @@ struct LineFramer: Sendable {
         var e = Event(fields: FieldMap(copying: fields, capacity: Event.reservedFieldCount), stamp: false)
         e.fields.setValue(.timestamp(now), at: 0)
         e.fields.setValue(.string(String(decoding: line, as: UTF8.self)), at: messageAt)
-        events.append(e)
+        events.append(consume e)  // moved: a plain append retains and releases it
     }
 }
