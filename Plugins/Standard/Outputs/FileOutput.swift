@@ -180,15 +180,21 @@ public final class FileOutput: OutputPlugin {
             break
         case .sync(let fd) where flushInterval <= 0:
             // Every batch: durable before it is acknowledged, as the setting asks.
-            fdatasync(fd)
-            Glibc.close(fd)
+            sync(fd, p)
         case .sync(let fd):
-            syncQueue.async { fdatasync(fd); Glibc.close(fd) }
+            syncQueue.async { [self] in sync(fd, p) }
         case .startWriteBack(let fd):
             // Has the kernel start writing the file out now (DONTNEED also drops the pages
             // once written), so dirty pages do not pile up for a long fsync later.
             syncQueue.async { posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); Glibc.close(fd) }
         }
+    }
+
+    /// Syncs and closes a descriptor dup'ed for it. A failure is logged: the data was written,
+    /// so writing the batch again would only duplicate it.
+    private func sync(_ fd: Int32, _ p: String) {
+        if fdatasync(fd) != 0 { logger.error("file output: \(IOError("fdatasync", path: p))") }
+        Glibc.close(fd)
     }
 
     /// What a write leaves for the disk: nothing, an fsync, or starting write-back.
