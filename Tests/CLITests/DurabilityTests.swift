@@ -61,9 +61,13 @@ import Testing
         print("kill -9 test: \(kills) kills, \(lines) lines written, \(missing) missing, \(duplicates) duplicates, \(bad) malformed")
         #expect(bad == 0)
         #expect(missing == 0)
-        // Per kill at most: events acknowledged since the last queue checkpoint (1,024 acks or
-        // 200 ms) plus lines read since the sincedb last moved (one 16 KiB chunk, ~2,400 lines).
-        #expect(duplicates <= kills * 5_000, "\(duplicates) duplicates for \(kills) kills")
+        // Per kill, what a restart delivers again: lines read since the sincedb was last
+        // written (it is written once per read round, so up to two 16 KiB chunks of ~2,340
+        // lines) plus events output but not yet in a queue checkpoint (1,024 acks, more while
+        // a checkpoint write is still under way on a busy machine: up to ~3,000 seen with the
+        // debug build). 10,000 leaves room for that and still fails if the sincedb or the
+        // checkpoint stopped moving (a whole run, tens of thousands of events, comes again).
+        #expect(duplicates <= kills * 10_000, "\(duplicates) duplicates for \(kills) kills")
     }
 
     /// An output that is down for 60 s while 100,000 events arrive: everything arrives once it
