@@ -43,6 +43,6 @@ public struct JSONLinesCodec: Codec {
 
     public func encode(_ event: Event, into buffer: inout ByteBuffer) {
         JSON.encode(event: event, into: &buffer)
-        delimiter.withUnsafeBufferPointer { buffer.append(bytes: $0) }
+        buffer.append(delimiter)
     }
 }

@@ -99,6 +99,6 @@ extension Codec {
     public func encode(_ event: Event, into buffer: inout ByteBuffer) {
         var bytes: [UInt8] = []
         encode(event, into: &bytes)
-        bytes.withUnsafeBufferPointer { buffer.append(bytes: $0) }
+        buffer.append(bytes)
     }
 }
