@@ -242,4 +242,40 @@ struct AcknowledgementTests {
         while let rest = await queue.pop(maxEvents: 2, maxDelay: .milliseconds(1)) { rest.resolve(.delivered) }
         #expect(r.all == [.failed])
     }
+
+    @Test func aFlushHandsOnAPartialBatchAtOnceAndTheNextPushEndsIt() async throws {
+        let queue = MemoryQueue(capacity: 100)
+        let clock = ContinuousClock()
+        // Flushed: three events of a 50-event batch come out long before the 30 s delay.
+        try await queue.push(events(0..<3), ack: nil)
+        queue.flush()
+        var start = clock.now
+        let flushed = try #require(await queue.pop(maxEvents: 50, maxDelay: .seconds(30)))
+        #expect(seqs(flushed.events) == [0, 1, 2])
+        #expect(clock.now - start < .seconds(10), "a flushed partial batch still waited for the delay")
+
+        // A push after the flush: the batch delay applies again.
+        try await queue.push(events(3..<5), ack: nil)
+        start = clock.now
+        let delayed = try #require(await queue.pop(maxEvents: 50, maxDelay: .milliseconds(300)))
+        #expect(seqs(delayed.events) == [3, 4])
+        #expect(clock.now - start >= .milliseconds(250), "the flush outlived the next push")
+    }
+
+    @Test func aFlushOfAnEmptyQueueHandsOutNothing() async throws {
+        let queue = MemoryQueue(capacity: 100)
+        queue.flush()
+        let popped = Flag()
+        let popper = Task {
+            let b = await queue.pop(maxEvents: 50, maxDelay: .seconds(30))
+            popped.set()
+            return b.map { seqs($0.events) }
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(!popped.isSet, "pop returned from an empty queue that was only flushed")
+        let sink = EventSink(queue: queue, decoration: InputDecoration(), batchSize: 50)
+        try await sink.send(events(0..<2))
+        sink.flush()
+        #expect(await popper.value == [0, 1])
+    }
 }

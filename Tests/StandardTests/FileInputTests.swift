@@ -46,6 +46,20 @@ struct FileInputTests {
         #expect(messages(result.events) == lines)
     }
 
+    @Test func theEndOfAFileDoesNotWaitOutTheBatchDelay() async throws {
+        let d = try TempDir("file-in")
+        defer { d.remove() }
+        try d.write("a.log", "a1\na2\na3\n")
+        var h = standardHarness(pathData: d("data"))
+        h.settings.batchDelay = .seconds(30)
+        let clock = ContinuousClock()
+        let start = clock.now
+        // Three lines are a partial batch; without the input's flush at the end of the file
+        // the worker would hold them for the whole delay.
+        #expect(messages(try await h.run(readConfig(d)).events) == ["a1", "a2", "a3"])
+        #expect(clock.now - start < .seconds(10), "the last lines waited for a fuller batch")
+    }
+
     @Test func aCompletedFileIsNotReadAgainAndAppendedLinesResumeFromTheSincedb() async throws {
         let d = try TempDir("file-in")
         defer { d.remove() }

@@ -98,6 +98,7 @@ public final class DeadLetterQueueInput: InputPlugin {
             while !Task.isCancelled {
                 let entries = reader.read(max: batchSize)
                 guard let end = entries.last?.end else {
+                    sink.flush()  // caught up: the last entries need not wait for a fuller batch
                     save(force: false)
                     try? await Task.sleep(for: DeadLetterQueueInput.pollInterval)
                     continue

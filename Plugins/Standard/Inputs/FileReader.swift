@@ -248,6 +248,8 @@ final class FileReader {
                     close(w.fd)
                     w.fd = -1
                 }
+                // At the end of the file: the last lines need not wait for a fuller batch.
+                sink.flush()
                 return progressed
             }
             progressed = true

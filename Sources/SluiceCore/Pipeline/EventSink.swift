@@ -55,6 +55,13 @@ public struct EventSink: Sendable {
         return piece
     }
 
+    /// Says this input has nothing more to send for now (it reached the end of its files,
+    /// a poll came back empty): workers holding part of a batch pass it on at once instead
+    /// of waiting out `pipeline.batch.delay` for more. The next `send` ends this.
+    public func flush() {
+        queue.flush()
+    }
+
     /// Sends one event.
     public func send(_ event: Event, acknowledged: (@Sendable (AckStatus) -> Void)? = nil) async throws {
         try await send([event], acknowledged: acknowledged)

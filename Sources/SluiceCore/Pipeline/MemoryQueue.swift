@@ -16,10 +16,14 @@ public protocol EventQueue: Sendable {
     func close(drain: Bool)
     /// Called once the workers are done: persist whatever state the queue keeps.
     func finish() async
+    /// The inputs have nothing more to push for now: a worker holding part of a batch
+    /// passes it on instead of waiting out the batch delay. The next push ends this.
+    func flush()
 }
 
 extension EventQueue {
     public func finish() async {}
+    public func flush() {}
 }
 
 /// The bounded in-memory queue (`queue.type: memory`).
@@ -33,6 +37,8 @@ public final class MemoryQueue: EventQueue {
         var head = 0
         var eventCount = 0
         var closed = false
+        /// Set by `flush`, cleared by the next push.
+        var flushed = false
         var pushers: [CheckedContinuation<Void, Never>] = []
         var poppers: [CheckedContinuation<Void, Never>] = []
     }
@@ -51,6 +57,7 @@ public final class MemoryQueue: EventQueue {
                 if s.eventCount >= capacity { return .wait }
                 s.chunks.append(Chunk(events: events, ack: ack))
                 s.eventCount += events.count
+                s.flushed = false
                 if !s.poppers.isEmpty { wake = s.poppers.removeFirst() }
                 return .done
             }
@@ -77,9 +84,11 @@ public final class MemoryQueue: EventQueue {
         let clock = ContinuousClock()
         var deadline: ContinuousClock.Instant? = nil
         while true {
-            let (took, closed, isEmpty) = take(into: &events, acks: &acks, max: maxEvents)
-            // Full, or the next chunk would overflow the batch, or nothing more will come.
-            if events.count >= maxEvents || (!isEmpty && !events.isEmpty) || (closed && isEmpty) {
+            let (took, closed, isEmpty, flushed) = take(into: &events, acks: &acks, max: maxEvents)
+            let holding = !events.isEmpty || !acks.isEmpty
+            // Full, or the next chunk would overflow the batch, or nothing more will come
+            // (ever, or for now).
+            if events.count >= maxEvents || (!isEmpty && !events.isEmpty) || (isEmpty && (closed || flushed && holding)) {
                 return events.isEmpty && acks.isEmpty ? nil : Batch(events: events, acks: acks)
             }
             if events.isEmpty && acks.isEmpty {
@@ -96,10 +105,10 @@ public final class MemoryQueue: EventQueue {
 
     /// Moves whole chunks into the batch while they fit (the first chunk always fits).
     private func take(into events: inout [Event], acks: inout [Acknowledgement], max: Int)
-        -> (took: Bool, closed: Bool, empty: Bool)
+        -> (took: Bool, closed: Bool, empty: Bool, flushed: Bool)
     {
         var wake: [CheckedContinuation<Void, Never>] = []
-        let result = state.withLock { s -> (Bool, Bool, Bool) in
+        let result = state.withLock { s -> (Bool, Bool, Bool, Bool) in
             var took = false
             while s.head < s.chunks.count {
                 let n = s.chunks[s.head].events.count
@@ -118,7 +127,7 @@ public final class MemoryQueue: EventQueue {
                 s.head = 0
             }
             if took && s.eventCount < capacity { wake = s.pushers; s.pushers = [] }
-            return (took, s.closed, s.head == s.chunks.count)
+            return (took, s.closed, s.head == s.chunks.count, s.flushed)
         }
         for c in wake { c.resume() }
         return result
@@ -133,6 +142,10 @@ public final class MemoryQueue: EventQueue {
             }
             if resumeNow { c.resume() }
         }
+    }
+
+    public func flush() {
+        state.withLock { $0.flushed = true }
     }
 
     /// The memory queue always drains: what it holds would be lost otherwise.
