@@ -114,6 +114,49 @@ import Testing
         }
     }
 
+    /// Strings of up to 15 bytes are written straight from the `String` value: every length,
+    /// plain or with a special at each position, ASCII or not, into a buffer that must grow,
+    /// compared with a byte-by-byte reference escaper.
+    @Test func shortStringsTakeTheInlineBytesAndMatchAReferenceEscaper() {
+        #expect(SmallString.layoutHolds, "the inline fast path is off on this platform")
+        func reference(_ s: String) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for b in s.utf8 {
+                switch b {
+                case 0x22: out += Array(#"\""#.utf8)
+                case 0x5C: out += Array(#"\\"#.utf8)
+                case 0x0A: out += Array(#"\n"#.utf8)
+                case 0x01: out += Array(#"\u0001"#.utf8)
+                default: out.append(b)
+                }
+            }
+            return out + [0x22]
+        }
+        var cases: [String] = []
+        for length in 0...17 {
+            cases.append(String(repeating: "k", count: length))
+            if length >= 2 { cases.append("é" + String(repeating: "z", count: length - 2)) }
+            for at in 0..<length {
+                for special in ["\"", "\\", "\n", "\u{01}"] {
+                    var chars = Array(repeating: "a", count: length)
+                    chars[at] = special
+                    cases.append(chars.joined())
+                }
+            }
+        }
+        var buffer = ByteBuffer(capacity: 1)
+        var expected: [UInt8] = []
+        for text in cases {
+            JSONWriter.appendString(text, &buffer)
+            buffer.append(UInt8(ascii: ","))
+            expected += reference(text) + [UInt8(ascii: ",")]
+        }
+        #expect(buffer.withBytes { Array($0) } == expected)
+        #expect(SmallString.plainBytes("fifteen bytes!!") != nil)
+        #expect(SmallString.plainBytes("sixteen bytes!!!") == nil, "a large string read as inline")
+        #expect(SmallString.plainBytes("a\"b") == nil, "a string needing escapes took the plain path")
+    }
+
     @Test func eventEncoderGrowsItsBufferForLargeEvents() throws {
         var e = Event(message: String(repeating: "x", count: 100_000), timestamp: Timestamp(nanoseconds: 0))
         e.fields.set("n", .int(-42))

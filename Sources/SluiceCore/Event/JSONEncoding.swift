@@ -33,6 +33,10 @@ enum JSONWriter {
     }
 
     static func appendString<S: ByteSink & ~Copyable>(_ s: String, _ out: inout S) {
+        if let (w0, w1, n) = SmallString.plainBytes(s) {
+            out.append(quoted: w0, w1, count: n)
+            return
+        }
         out.append(UInt8(ascii: "\""))
         if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, &out) }) == nil {
             var copy = s
@@ -123,5 +127,40 @@ extension FieldMap {
             }
         }
         out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// Strings of up to 15 UTF-8 bytes live inside the `String` value: the code units in its
+/// first 15 bytes, then a byte whose 0x20 bit marks this small form and whose low nibble is
+/// the count (the standard library's `_StringObject` layout on 64-bit platforms). Most keys
+/// and many values are that short; taking their bytes straight from the value skips the
+/// general path's closure, scan and copy calls.
+enum SmallString {
+    /// Whether strings here have that layout, checked once on strings of known bytes; if
+    /// not, every string takes the general path.
+    static let layoutHolds: Bool = {
+        guard MemoryLayout<String>.size == 16 else { return false }
+        let ascii = String(decoding: [0x61, 0x62, 0x63], as: UTF8.self)  // "abc", built at run time
+        let accented = String(decoding: [0x61, 0xC3, 0xA9], as: UTF8.self)  // "aé"
+        let large = String(repeating: "x", count: 40)
+        let (a0, a1) = unsafeBitCast(ascii, to: (UInt64, UInt64).self)
+        let (e0, e1) = unsafeBitCast(accented, to: (UInt64, UInt64).self)
+        let (_, l1) = unsafeBitCast(large, to: (UInt64, UInt64).self)
+        return a0 == 0x63_6261 && a1 >> 56 & 0x2F == 0x23 && e0 == 0xA9_C361 && e1 >> 56 & 0x2F == 0x23
+            && l1 >> 56 & 0x20 == 0
+    }()
+
+    /// The bytes and count of a small string with nothing JSON must escape; nil otherwise.
+    @inline(__always)
+    static func plainBytes(_ s: String) -> (UInt64, UInt64, Int)? {
+        let (w0, w1) = unsafeBitCast(s, to: (UInt64, UInt64).self)
+        guard w1 >> 56 & 0x20 != 0, layoutHolds else { return nil }
+        let n = Int(truncatingIfNeeded: w1 >> 56 & 0x0F)
+        // Bytes past the count are zero, which would read as control characters: masked off.
+        // (A flag can only come from a byte at or below it, so the masked flags are exact.)
+        let mask0: UInt64 = n >= 8 ? ~0 : (1 << (UInt64(n) << 3)) &- 1
+        let mask1: UInt64 = n > 8 ? (1 << (UInt64(n - 8) << 3)) &- 1 : 0
+        guard specialBytes(w0) & mask0 | specialBytes(w1) & mask1 == 0 else { return nil }
+        return (w0, w1, n)
     }
 }

@@ -50,7 +50,7 @@ func jsonSpecialByteIndex(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> I
 /// subtracting borrows out of it while its own high bit was clear; a borrow can only flag
 /// bytes above a real hit, so the lowest flag is always exact.
 @inline(__always)
-private func specialBytes(_ w: UInt64) -> UInt64 {
+func specialBytes(_ w: UInt64) -> UInt64 {
     let ones: UInt64 = 0x0101_0101_0101_0101
     let q = w ^ (ones &* 0x22)
     let bs = w ^ (ones &* 0x5C)

@@ -3,6 +3,9 @@
 public protocol ByteSink: ~Copyable {
     mutating func append(_ byte: UInt8)
     mutating func append(bytes: UnsafeBufferPointer<UInt8>)
+    /// Appends `"`, the first `count` (at most 16) bytes of `w0` then `w1` as laid out in
+    /// memory, and `"`: a short JSON string in one step.
+    mutating func append(quoted w0: UInt64, _ w1: UInt64, count: Int)
 }
 
 extension Array: ByteSink where Element == UInt8 {
@@ -11,6 +14,12 @@ extension Array: ByteSink where Element == UInt8 {
 }
 
 extension ByteSink where Self: ~Copyable {
+    public mutating func append(quoted w0: UInt64, _ w1: UInt64, count: Int) {
+        append(UInt8(ascii: "\""))
+        withUnsafeBytes(of: (w0, w1)) { append(bytes: UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self)[..<count])) }
+        append(UInt8(ascii: "\""))
+    }
+
     @inline(__always)
     mutating func append(ascii s: StaticString) {
         append(bytes: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
@@ -58,6 +67,19 @@ public struct ByteBuffer: ~Copyable, ByteSink {
         if n > capacity &- count { grow(toFit: n) }
         (base + count).initialize(from: src, count: n)
         count &+= n
+    }
+
+    @inline(__always)
+    public mutating func append(quoted w0: UInt64, _ w1: UInt64, count n: Int) {
+        // Both words are stored whole (the bytes past `n` are overwritten next), so the
+        // buffer needs room for all 16 plus the quotes.
+        if capacity &- count < 18 { grow(toFit: 18) }
+        let p = UnsafeMutableRawPointer(base + count)
+        p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+        p.storeBytes(of: w0, toByteOffset: 1, as: UInt64.self)
+        p.storeBytes(of: w1, toByteOffset: 9, as: UInt64.self)
+        p.storeBytes(of: UInt8(ascii: "\""), toByteOffset: n &+ 1, as: UInt8.self)
+        count &+= n &+ 2
     }
 
     /// Forgets the contents, keeping the memory for reuse.
