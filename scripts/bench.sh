@@ -7,20 +7,31 @@ BIN=${BIN:-.build/release/sluice}
 WORK=${BENCH_DIR:-/tmp/sluice-bench}
 mkdir -p "$WORK"
 
-# measure NAME EVENTS BYTES -- command...: runs it under GNU time, prints one line.
+# measure NAME EVENTS BYTES -- command...: runs it RUNS times under GNU time (running
+# $before_each first, e.g. to remove the last run's output) and prints one line: the
+# median run's figures, and the spread of events/s over all runs. This VM's speed moves
+# by up to 10% from minute to minute, so a single run says little.
+RUNS=${BENCH_RUNS:-3}
+before_each=":"
 measure() {
   local name=$1 events=$2 bytes=$3; shift 4
-  local t0 t1 secs rss
-  # Start with no dirty pages left by the previous workload: their write-back would be
-  # charged to this one (the output files here are hundreds of MiB).
-  sync
-  t0=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || { echo "$name: FAILED"; cat "$WORK/stderr"; return; }
-  t1=$(date +%s%N)
-  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')
-  rss=$(tail -n 1 "$WORK/rss")
-  awk -v n="$name" -v e="$events" -v by="$bytes" -v s="$secs" -v r="$rss" 'BEGIN{
-    printf "%-34s %10.0f events/s %8.1f MiB/s  %6.2f s  peak RSS %6.1f MiB\n", n, e/s, by/s/1048576, s, r/1024 }'
+  local t0 t1 runs=()
+  for _ in $(seq "$RUNS"); do
+    eval "$before_each"
+    # Start with no dirty pages left by the previous run: their write-back would be
+    # charged to this one (the output files here are hundreds of MiB).
+    sync
+    t0=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || { echo "$name: FAILED"; cat "$WORK/stderr"; return; }
+    t1=$(date +%s%N)
+    runs+=("$((t1 - t0)) $(tail -n 1 "$WORK/rss")")
+  done
+  printf '%s\n' "${runs[@]}" | sort -n | awk -v n="$name" -v e="$events" -v by="$bytes" '
+    { ns[NR] = $1; rss[NR] = $2 }
+    END {
+      m = int((NR + 1) / 2); s = ns[m] / 1e9
+      spread = NR > 1 ? sprintf("  (%.0f–%.0f over %d runs)", e / (ns[NR] / 1e9), e / (ns[1] / 1e9), NR) : ""
+      printf "%-34s %10.0f events/s %8.1f MiB/s  %6.2f s  peak RSS %6.1f MiB%s\n", n, e/s, by/s/1048576, s, rss[m]/1024, spread }'
 }
 
 N=${BENCH_EVENTS:-1000000}
@@ -42,7 +53,7 @@ mkdir -p "$WORK/pq"
 printf 'queue.type: persisted\nqueue.checkpoint.writes: 1024\npath.queue: %s\n' "$WORK/pq/queue" > "$WORK/pq/sluice.yml"
 qbytes=$((N * 100))  # message bytes
 measure "generator>memory queue>null" "$N" "$qbytes" -- "$BIN" -f "$WORK/q.conf" -w 2 --log.level error
-rm -rf "$WORK/pq/queue"
+before_each='rm -rf "$WORK/pq/queue"'
 measure "generator>persisted queue>null" "$N" "$qbytes" -- "$BIN" -f "$WORK/q.conf" -w 2 --log.level error --path.settings "$WORK/pq"
 
 # 2. file -> file, line codec: 20-byte lines and ~214-byte Apache lines
@@ -52,7 +63,7 @@ with open('$WORK/short.log','w') as f:
     for i in range($N): f.write('line %014d\n' % i)"
 [ -f "$WORK/apache.log" ] || python3 scripts/make_apache.py "$WORK/apache.log" "$N"
 for kind in short apache; do
-  rm -f "$WORK/$kind.out"
+  before_each='rm -f "$WORK/$kind.out"'
   cat > "$WORK/file-$kind.conf" <<CONF
 input { file { path => "$WORK/$kind.log" mode => "read" exit_after_read => true sincedb_path => "/dev/null"
                file_completed_action => "log" file_completed_log_path => "$WORK/completed.log" file_chunk_size => 262144 } }
@@ -68,7 +79,7 @@ done
 [ -f "$WORK/people.log" ] || { python3 scripts/make_people.py "$WORK" 1 "$N" && mv "$WORK/person_info_1.log" "$WORK/people.log"; }
 grok_bench() {
   local name=$1 kind=$2 pattern=$3
-  rm -f "$WORK/grok-$kind.out"
+  before_each='rm -f "$WORK/grok-$kind.out"'
   cat > "$WORK/grok-$kind.conf" <<CONF
 input { file { path => "$WORK/$kind.log" mode => "read" exit_after_read => true sincedb_path => "/dev/null"
                file_completed_action => "log" file_completed_log_path => "$WORK/completed.log" file_chunk_size => 262144 } }
