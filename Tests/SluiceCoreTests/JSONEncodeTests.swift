@@ -152,6 +152,28 @@ import Testing
             expected += reference(text) + [UInt8(ascii: ",")]
         }
         #expect(buffer.withBytes { Array($0) } == expected)
+
+        // The same strings as keys and values of an object, whose writer reads short ones
+        // in place: each entry once with a short value and once with a long one.
+        #expect(SmallString.keyOffset >= 0 && SmallString.valueOffset >= 0, "the in-place reads are off on this platform")
+        var map = FieldMap()
+        var objectExpected: [UInt8] = Array("{".utf8)
+        for (k, text) in Set(cases).sorted().enumerated() {
+            for (suffix, value) in [("", Value.string(text)), ("+", Value.string(text + String(repeating: "-", count: 20))), ("#", Value.int(Int64(k)))] {
+                if map.count > 0 { objectExpected.append(UInt8(ascii: ",")) }
+                map.append(uniqueKey: text + suffix, value)
+                objectExpected += reference(text + suffix) + Array(":".utf8)
+                switch value {
+                case .string(let v): objectExpected += reference(v)
+                default: objectExpected += Array(String(k).utf8)
+                }
+            }
+        }
+        objectExpected += Array("}".utf8)
+        let got = Array(JSON.encodeToString(.object(map)).utf8)
+        let firstDifference = zip(got, objectExpected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        let same = got == objectExpected
+        #expect(same, "differs from byte \(firstDifference ?? min(got.count, objectExpected.count)) of \(objectExpected.count)")
         #expect(SmallString.plainBytes("fifteen bytes!!") != nil)
         #expect(SmallString.plainBytes("sixteen bytes!!!") == nil, "a large string read as inline")
         #expect(SmallString.plainBytes("a\"b") == nil, "a string needing escapes took the plain path")

@@ -32,11 +32,18 @@ enum JSONWriter {
         exclusive.writeJSON(skipMetadata: skipMetadata, &out)
     }
 
+    /// Inlined so that a short string, the common case, is written without a call (and
+    /// without the retain and release of the string around one).
+    @inline(__always)
     static func appendString<S: ByteSink & ~Copyable>(_ s: String, _ out: inout S) {
         if let (w0, w1, n) = SmallString.plainBytes(s) {
             out.append(quoted: w0, w1, count: n)
-            return
+        } else {
+            appendLongString(s, &out)
         }
+    }
+
+    static func appendLongString<S: ByteSink & ~Copyable>(_ s: String, _ out: inout S) {
         out.append(UInt8(ascii: "\""))
         if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, &out) }) == nil {
             var copy = s
@@ -118,10 +125,26 @@ extension FieldMap {
             if skipMetadata && storage[i].key.utf8.count == 9 && storage[i].key == Event.metadataKey { continue }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            JSONWriter.appendString(storage[i].key, &out)
+            // Short keys and string values are read as raw bytes where they lie: copying a
+            // string out of the entry would cost a call to retain and one to release it.
+            let (key, shortValue) = storage.withUnsafeBufferPointer { entries -> (SmallString.Bytes?, SmallString.Bytes?) in
+                let entry = UnsafeRawPointer(entries.baseAddress.unsafelyUnwrapped + i)
+                let key = SmallString.keyOffset >= 0 ? SmallString.plainBytes(at: entry + SmallString.keyOffset) : nil
+                guard case .string = entries[i].value, SmallString.valueOffset >= 0 else { return (key, nil) }
+                return (key, SmallString.plainBytes(at: entry + SmallString.valueOffset))
+            }
+            if let (w0, w1, n) = key {
+                out.append(quoted: w0, w1, count: n)
+            } else {
+                JSONWriter.appendLongString(storage[i].key, &out)
+            }
             out.append(UInt8(ascii: ":"))
+            if let (w0, w1, n) = shortValue {
+                out.append(quoted: w0, w1, count: n)
+                continue
+            }
             switch storage[i].value {
-            case .string(let s): JSONWriter.appendString(s, &out)
+            case .string(let s): JSONWriter.appendLongString(s, &out)
             case .object(let m): JSONWriter.writeObject(m, skipMetadata: false, &out)
             default: JSONWriter.write(storage[i].value, &out)
             }
@@ -150,10 +173,34 @@ enum SmallString {
             && l1 >> 56 & 0x20 == 0
     }()
 
+    /// A short string's two words of bytes and its count.
+    typealias Bytes = (UInt64, UInt64, Int)
+
+    /// Where an entry's key lies in it, and where the string of a `.string` value (-1 when
+    /// not known, or when a string value's payload is not at the start of the `Value`).
+    static let keyOffset = MemoryLayout<FieldMap.Entry>.offset(of: \.key) ?? -1
+    static let valueOffset: Int = {
+        guard let offset = MemoryLayout<FieldMap.Entry>.offset(of: \.value) else { return -1 }
+        let probe = Value.string(String(decoding: [0x61, 0x62, 0x63], as: UTF8.self))
+        let bits = withUnsafeBytes(of: probe) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+        return bits == unsafeBitCast(String(decoding: [0x61, 0x62, 0x63], as: UTF8.self), to: (UInt64, UInt64).self) ? offset : -1
+    }()
+
     /// The bytes and count of a small string with nothing JSON must escape; nil otherwise.
     @inline(__always)
-    static func plainBytes(_ s: String) -> (UInt64, UInt64, Int)? {
+    static func plainBytes(_ s: String) -> Bytes? {
         let (w0, w1) = unsafeBitCast(s, to: (UInt64, UInt64).self)
+        return plain(w0, w1)
+    }
+
+    /// The same for the string whose memory is at `p`, read without copying the string.
+    @inline(__always)
+    static func plainBytes(at p: UnsafeRawPointer) -> Bytes? {
+        plain(p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    }
+
+    @inline(__always)
+    private static func plain(_ w0: UInt64, _ w1: UInt64) -> Bytes? {
         guard w1 >> 56 & 0x20 != 0, layoutHolds else { return nil }
         let n = Int(truncatingIfNeeded: w1 >> 56 & 0x0F)
         // Bytes past the count are zero, which would read as control characters: masked off.
