@@ -85,9 +85,32 @@ public final class FileOutput: OutputPlugin {
         var buffers: [String: [UInt8]] = [:]
         var single: String? = nil
         var singleBuffer = ByteBuffer(capacity: events.count * bytesPerEvent.load(ordering: .relaxed))
-        let constant = path.isConstant ? path.text : nil
+        if path.isConstant {
+            // One file: no path to render or compare per event.
+            single = path.text
+            for i in events.indices {
+                if overwrite { singleBuffer.removeAll() }
+                codec.encode(events[i], into: &singleBuffer)
+            }
+        } else {
+            group(events, &single, &singleBuffer, &order, &buffers)
+        }
+        if !events.isEmpty {
+            // Sizes the next batch's buffer: no regrowth (and copying) on the way.
+            bytesPerEvent.store(max(64, singleBuffer.count / events.count + 64), ordering: .relaxed)
+        }
+        if let single { try singleBuffer.withBytes { try writeBytes($0, to: single) } }
+        for p in order { try (buffers[p] ?? []).withUnsafeBufferPointer { try writeBytes($0, to: p) } }
+        closeStale()
+        return .delivered
+    }
+
+    /// Encodes events by rendered path, keeping order within each file: the first path's
+    /// events into `singleBuffer`, others into `buffers` (in `order` of first appearance).
+    private func group(_ events: [Event], _ single: inout String?, _ singleBuffer: inout ByteBuffer,
+                       _ order: inout [String], _ buffers: inout [String: [UInt8]]) {
         for e in events {
-            let p = constant ?? safePath(path.render(e))
+            let p = safePath(path.render(e))
             if single == nil && buffers.isEmpty { single = p }
             if p == single {
                 if overwrite { singleBuffer.removeAll() }
@@ -98,14 +121,6 @@ public final class FileOutput: OutputPlugin {
                 codec.encode(e, into: &buffers[p, default: []])
             }
         }
-        if !events.isEmpty {
-            // Sizes the next batch's buffer: no regrowth (and copying) on the way.
-            bytesPerEvent.store(max(64, singleBuffer.count / events.count + 64), ordering: .relaxed)
-        }
-        if let single { try singleBuffer.withBytes { try writeBytes($0, to: single) } }
-        for p in order { try (buffers[p] ?? []).withUnsafeBufferPointer { try writeBytes($0, to: p) } }
-        closeStale()
-        return .delivered
     }
 
     /// A path leaving the static directory through `..` (from event data) goes to the failure file.
