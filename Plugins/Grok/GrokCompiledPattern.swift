@@ -5,9 +5,13 @@ import SluiceCore
 final class GrokCompiledPattern {
     let grok: GrokPattern
     let groups: [GrokCaptureGroup]
+    /// `grok` without reference counting, for the match on every event: `grok` keeps it
+    /// alive, and a call through the strong reference costs a retain and a release.
+    let unretainedGrok: Unmanaged<GrokPattern>
 
     init(_ grok: GrokPattern, target: FieldReference?, overwrite: Set<FieldReference>) {
         self.grok = grok
+        unretainedGrok = Unmanaged.passUnretained(grok)
         let slots = grok.captures.map { GrokSlot(capture: $0, target: target, overwrite: overwrite) }
         groups = GrokCaptureGroup.groups(slots)
     }

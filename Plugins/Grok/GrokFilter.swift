@@ -124,10 +124,14 @@ public final class GrokFilter: FilterPlugin {
         return library
     }
 
+    // The per-event methods read the patterns through `fields[i]` and
+    // `fields[i].patterns[j]` rather than loop variables: a local copy of either would
+    // retain and release its arrays and objects for every event.
+
     public func filter(_ event: inout Event, _ context: inout FilterContext) -> FilterResult {
         var matched = false
-        for field in fields {
-            switch match(field, &event) {
+        for i in fields.indices {
+            switch match(field: i, &event) {
             case .matched:
                 matched = true
             case .unmatched:
@@ -146,14 +150,14 @@ public final class GrokFilter: FilterPlugin {
 
     /// Matches every value of the source field (each element of an array); a missing field
     /// is matched as the empty string, as Logstash does (`nil.to_s`).
-    private func match(_ field: FieldPatterns, _ event: inout Event) -> Outcome {
-        let value = event[field.source]  // one lookup, one reference held while captures are stored
+    private func match(field i: Int, _ event: inout Event) -> Outcome {
+        let value = event[fields[i].source]  // one lookup, one reference held while captures are stored
         guard case .array(let items)? = value else {
-            return match(field.patterns, Self.text(value), &event)
+            return match(field: i, Self.text(value), &event)
         }
         var result = Outcome.unmatched
         for item in items {
-            switch match(field.patterns, Self.text(item), &event) {
+            switch match(field: i, Self.text(item), &event) {
             case .matched: result = .matched
             case .unmatched: break
             case .timedOut: return .timedOut
@@ -162,23 +166,23 @@ public final class GrokFilter: FilterPlugin {
         return result
     }
 
-    private func match(_ patterns: [GrokCompiledPattern], _ text: String, _ event: inout Event) -> Outcome {
+    private func match(field i: Int, _ text: String, _ event: inout Event) -> Outcome {
         var text = text
         return text.withUTF8 { buf -> Outcome in
             var result = Outcome.unmatched
-            for p in patterns {
-                switch p.grok.match(buf, validUTF8: true) {
+            for j in fields[i].patterns.indices {
+                switch fields[i].patterns[j].unretainedGrok._withUnsafeGuaranteedRef({ $0.match(buf, validUTF8: true) }) {
                 case .matched:
-                    captures.store(p, buf, into: &event)
+                    captures.store(fields[i].patterns[j], buf, into: &event)
                     result = .matched
                     if breakOnMatch { return .matched }
                 case .noMatch:
                     continue
                 case .limitExceeded:
-                    logger.warning("grok \(id): pattern `\(p.grok.source)` exceeded its time budget on a \(buf.count)-byte value")
+                    logger.warning("grok \(id): pattern `\(fields[i].patterns[j].grok.source)` exceeded its time budget on a \(buf.count)-byte value")
                     return .timedOut
                 case .failed(let code):
-                    logger.warning("grok \(id): PCRE2 error \(code) matching `\(p.grok.source)`")
+                    logger.warning("grok \(id): PCRE2 error \(code) matching `\(fields[i].patterns[j].grok.source)`")
                 }
             }
             return result

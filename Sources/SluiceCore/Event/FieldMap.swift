@@ -29,8 +29,10 @@ public struct FieldMap: Sendable, Hashable {
 
     /// A copy of `other` in its own storage with room for `capacity` fields. Copying entry by
     /// entry here is specialized code; the array's own copy goes through generic witnesses.
-    public init(copying other: FieldMap, capacity: Int) {
-        storage.reserveCapacity(Swift.max(capacity, other.count))
+    /// `other` is borrowed: an initializer's parameter is otherwise passed owned, which
+    /// costs the caller a retain and this a release of its storage per copy.
+    public init(copying other: borrowing FieldMap, capacity: Int) {
+        storage.reserveCapacity(Swift.max(capacity, other.storage.count))
         for i in other.storage.indices { storage.append(other.storage[i]) }
         index = other.index
     }
