@@ -120,6 +120,7 @@ extension FieldMap {
     /// is not copied either.
     mutating func writeJSON<S: ByteSink & ~Copyable>(skipMetadata: Bool, _ out: inout S) {
         out.append(UInt8(ascii: "{"))
+        let layout = SmallString.layout
         var first = true
         for i in storage.indices {
             if skipMetadata && storage[i].key.utf8.count == 9 && storage[i].key == Event.metadataKey { continue }
@@ -127,11 +128,16 @@ extension FieldMap {
             first = false
             // Short keys and string values are read as raw bytes where they lie: copying a
             // string out of the entry would cost a call to retain and one to release it.
-            let (key, shortValue) = storage.withUnsafeBufferPointer { entries -> (SmallString.Bytes?, SmallString.Bytes?) in
-                let entry = UnsafeRawPointer(entries.baseAddress.unsafelyUnwrapped + i)
-                let key = SmallString.keyOffset >= 0 ? SmallString.plainBytes(at: entry + SmallString.keyOffset) : nil
-                guard case .string = entries[i].value, SmallString.valueOffset >= 0 else { return (key, nil) }
-                return (key, SmallString.plainBytes(at: entry + SmallString.valueOffset))
+            var key: SmallString.Bytes? = nil
+            var shortValue: SmallString.Bytes? = nil
+            if let layout {
+                storage.withUnsafeBufferPointer { entries in
+                    let entry = UnsafeRawPointer(entries.baseAddress.unsafelyUnwrapped + i)
+                    key = SmallString.plainBytes(at: entry + layout.keyOffset)
+                    if layout.valueOffset >= 0, case .string = entries[i].value {
+                        shortValue = SmallString.plainBytes(at: entry + layout.valueOffset)
+                    }
+                }
             }
             if let (w0, w1, n) = key {
                 out.append(quoted: w0, w1, count: n)
@@ -159,41 +165,51 @@ extension FieldMap {
 /// and many values are that short; taking their bytes straight from the value skips the
 /// general path's closure, scan and copy calls.
 enum SmallString {
-    /// Whether strings here have that layout, checked once on strings of known bytes; if
-    /// not, every string takes the general path.
-    static let layoutHolds: Bool = {
-        guard MemoryLayout<String>.size == 16 else { return false }
+    /// Where short strings can be read in place, or nil when this build's strings do not
+    /// have the layout above (then every string takes the general path). Worked out once,
+    /// on strings of known bytes; read once per object written, since every read of a
+    /// global costs a call.
+    struct Layout {
+        /// Where an entry's key lies in the entry.
+        let keyOffset: Int
+        /// Where the string of a `.string` value lies in the entry, or -1 when a string
+        /// value's payload is not at the start of the `Value`.
+        let valueOffset: Int
+    }
+
+    static let layout: Layout? = {
+        guard MemoryLayout<String>.size == 16 else { return nil }
         let ascii = String(decoding: [0x61, 0x62, 0x63], as: UTF8.self)  // "abc", built at run time
         let accented = String(decoding: [0x61, 0xC3, 0xA9], as: UTF8.self)  // "aé"
         let large = String(repeating: "x", count: 40)
         let (a0, a1) = unsafeBitCast(ascii, to: (UInt64, UInt64).self)
         let (e0, e1) = unsafeBitCast(accented, to: (UInt64, UInt64).self)
         let (_, l1) = unsafeBitCast(large, to: (UInt64, UInt64).self)
-        return a0 == 0x63_6261 && a1 >> 56 & 0x2F == 0x23 && e0 == 0xA9_C361 && e1 >> 56 & 0x2F == 0x23
-            && l1 >> 56 & 0x20 == 0
+        guard a0 == 0x63_6261 && a1 >> 56 & 0x2F == 0x23 && e0 == 0xA9_C361 && e1 >> 56 & 0x2F == 0x23
+            && l1 >> 56 & 0x20 == 0,
+              let keyOffset = MemoryLayout<FieldMap.Entry>.offset(of: \.key) else { return nil }
+        var valueOffset = -1
+        if let offset = MemoryLayout<FieldMap.Entry>.offset(of: \.value) {
+            let probe = Value.string(ascii)
+            let bits = withUnsafeBytes(of: probe) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+            if bits == (a0, a1) { valueOffset = offset }
+        }
+        return Layout(keyOffset: keyOffset, valueOffset: valueOffset)
     }()
 
     /// A short string's two words of bytes and its count.
     typealias Bytes = (UInt64, UInt64, Int)
 
-    /// Where an entry's key lies in it, and where the string of a `.string` value (-1 when
-    /// not known, or when a string value's payload is not at the start of the `Value`).
-    static let keyOffset = MemoryLayout<FieldMap.Entry>.offset(of: \.key) ?? -1
-    static let valueOffset: Int = {
-        guard let offset = MemoryLayout<FieldMap.Entry>.offset(of: \.value) else { return -1 }
-        let probe = Value.string(String(decoding: [0x61, 0x62, 0x63], as: UTF8.self))
-        let bits = withUnsafeBytes(of: probe) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
-        return bits == unsafeBitCast(String(decoding: [0x61, 0x62, 0x63], as: UTF8.self), to: (UInt64, UInt64).self) ? offset : -1
-    }()
-
     /// The bytes and count of a small string with nothing JSON must escape; nil otherwise.
     @inline(__always)
     static func plainBytes(_ s: String) -> Bytes? {
+        guard layout != nil else { return nil }
         let (w0, w1) = unsafeBitCast(s, to: (UInt64, UInt64).self)
         return plain(w0, w1)
     }
 
-    /// The same for the string whose memory is at `p`, read without copying the string.
+    /// The same for the string whose memory is at `p`, read without copying the string;
+    /// only for a caller that found `layout` non-nil.
     @inline(__always)
     static func plainBytes(at p: UnsafeRawPointer) -> Bytes? {
         plain(p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
@@ -201,7 +217,7 @@ enum SmallString {
 
     @inline(__always)
     private static func plain(_ w0: UInt64, _ w1: UInt64) -> Bytes? {
-        guard w1 >> 56 & 0x20 != 0, layoutHolds else { return nil }
+        guard w1 >> 56 & 0x20 != 0 else { return nil }
         let n = Int(truncatingIfNeeded: w1 >> 56 & 0x0F)
         // Bytes past the count are zero, which would read as control characters: masked off.
         // (A flag can only come from a byte at or below it, so the masked flags are exact.)
