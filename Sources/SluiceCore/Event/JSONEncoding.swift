@@ -27,9 +27,10 @@ enum JSONWriter {
         }
     }
 
-    static func writeObject<S: ByteSink & ~Copyable>(_ m: FieldMap, skipMetadata: Bool, _ out: inout S) {
+    static func writeObject<S: ByteSink & ~Copyable>(_ m: FieldMap, skipMetadata: Bool,
+                                                     layout: SmallString.Layout? = SmallString.layout, _ out: inout S) {
         var exclusive = m  // one retain of the storage, instead of one per value (see writeJSON)
-        exclusive.writeJSON(skipMetadata: skipMetadata, &out)
+        exclusive.writeJSON(skipMetadata: skipMetadata, layout: layout, &out)
     }
 
     /// Inlined so that a short string, the common case, is written without a call (and
@@ -118,9 +119,9 @@ extension FieldMap {
     /// compiler read strings and nested maps in place rather than retain and release each
     /// one (a copy passed to a function is retained); nothing is changed, so shared storage
     /// is not copied either.
-    mutating func writeJSON<S: ByteSink & ~Copyable>(skipMetadata: Bool, _ out: inout S) {
+    /// `layout` is `SmallString.layout`, read once by the caller and handed down.
+    mutating func writeJSON<S: ByteSink & ~Copyable>(skipMetadata: Bool, layout: SmallString.Layout?, _ out: inout S) {
         out.append(UInt8(ascii: "{"))
-        let layout = SmallString.layout
         var first = true
         for i in storage.indices {
             if skipMetadata && storage[i].key.utf8.count == 9 && storage[i].key == Event.metadataKey { continue }
@@ -151,7 +152,7 @@ extension FieldMap {
             }
             switch storage[i].value {
             case .string(let s): JSONWriter.appendLongString(s, &out)
-            case .object(let m): JSONWriter.writeObject(m, skipMetadata: false, &out)
+            case .object(let m): JSONWriter.writeObject(m, skipMetadata: false, layout: layout, &out)
             default: JSONWriter.write(storage[i].value, &out)
             }
         }
