@@ -39,101 +39,111 @@ final class GrokCaptureGroup {
     }
 }
 
-/// A post-order program that builds one top-level object from the last match: `leaf`
-/// pushes a capture's value (or nothing), `object` pops its children's values and pushes
-/// the object made of those that are present. Instructions are plain values, so running
-/// the program costs no reference counting beyond the values themselves.
+/// How to build one top-level object from the last match, as a tree walked top-down: each
+/// object node lists its children, each a run of leaves (a capture's value; a field
+/// captured twice becomes an array) or a nested object node. Each object is filled as it
+/// is walked, so a value goes from the capture straight into its map. Every part is a
+/// plain value, so walking the plan costs no reference counting beyond the values.
 final class GrokObjectPlan {
-    enum Op {
-        /// Push the merged value of the leaves `range` (a field captured twice becomes an array).
-        case leaf(Range<Int>)
-        /// Pop `count` optional values, named by `keys[keyStart...]`, and push their object.
-        case object(keyStart: Int, count: Int)
+    struct Child {
+        let key: String
+        /// The leaves whose merged value this child is (empty for an object).
+        let leaves: Range<Int>
+        /// The object node this child is, or -1 for leaves.
+        let object: Int
     }
 
-    let ops: [Op]
-    let keys: [String]
-    /// What the leaves read, in leaf order: group numbers and conversions (plain values,
-    /// so reading them costs no reference counting).
+    /// Each object node's children, as a range of `children`; node 0 is the top-level object.
+    let nodes: [Range<Int>]
+    let children: [Child]
+    /// What the leaves read, in leaf order: group numbers and conversions.
     let groups: [Int]
     let converts: [GrokConversion?]
 
     /// Nil when the group needs the general route: a single top-level leaf (one lookup is
     /// cheaper), `overwrite`, array indexes, or a field that is both a value and an object.
     init?(_ group: [GrokSlot]) {
-        guard group.contains(where: { !$0.rest.isEmpty }),
-              !group.contains(where: { $0.overwrite || !$0.simplePath }) else { return nil }
-        var ops: [Op] = []
-        var keys: [String] = []
+        guard group.allSatisfy({ !$0.rest.isEmpty && !$0.overwrite && $0.simplePath }) else { return nil }
+        var builder = Builder()
+        guard builder.object(group, depth: 1) != nil else { return nil }
+        nodes = builder.nodes
+        children = builder.children
+        groups = builder.slots.map(\.group)
+        converts = builder.slots.map(\.convert)
+    }
+
+    private struct Builder {
+        var nodes: [Range<Int>] = []
+        var children: [Child] = []
         var slots: [GrokSlot] = []
-        guard Self.emit(group, depth: 1, &ops, &keys, &slots) else { return nil }
-        self.ops = ops
-        self.keys = keys
-        groups = slots.map(\.group)
-        converts = slots.map(\.convert)
-    }
 
-    private static func emit(_ group: [GrokSlot], depth: Int, _ ops: inout [Op], _ keys: inout [String],
-                             _ slots: inout [GrokSlot]) -> Bool {
-        let leaves = group.filter { $0.ref.path.count == depth }
-        let deeper = group.filter { $0.ref.path.count > depth }
-        if !leaves.isEmpty {
-            guard deeper.isEmpty else { return false }
-            ops.append(.leaf(slots.count..<(slots.count + leaves.count)))
-            slots += leaves
-            return true
-        }
-        var order: [String] = []
-        var byKey: [String: [GrokSlot]] = [:]
-        for s in deeper {
-            let k = s.ref.path[depth]
-            if byKey[k] == nil { order.append(k) }
-            byKey[k, default: []].append(s)
-        }
-        for k in order {
-            guard emit(byKey[k] ?? [], depth: depth + 1, &ops, &keys, &slots) else { return false }
-        }
-        ops.append(.object(keyStart: keys.count, count: order.count))
-        keys += order
-        return true
-    }
-
-    /// Runs the program over the last match of `grok`; `stack` is scratch space reused
-    /// across events, indexed by hand (no appends or removals on the hot path).
-    func run(_ stack: inout [Value?], _ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, keepEmpty: Bool) -> Value? {
-        if stack.count < ops.count { stack = Array(repeating: nil, count: ops.count) }
-        // Through the buffer: no uniqueness check of the array on every push and pop.
-        return stack.withUnsafeMutableBufferPointer { stack in
-            var top = 0
-            for op in ops {
-                switch op {
-                case .leaf(let range):
-                    var result: Value? = nil
-                    for i in range {
-                        guard let v = GrokCaptureStore.captured(grok, groups[i], converts[i], buf, keepEmpty) else { continue }
-                        if var existing = result.take() {
-                            GrokStore.merge(&existing, v)
-                            result = existing
-                        } else {
-                            result = v
-                        }
-                    }
-                    stack[top] = result
-                    top += 1
-                case .object(let keyStart, let count):
-                    let base = top - count
-                    var map = FieldMap()
-                    for i in 0..<count {
-                        // Move the value out of the stack rather than copy it.
-                        guard let v = stack[base + i].take() else { continue }
-                        if map.isEmpty { map.reserveCapacity(count) }
-                        map.append(uniqueKey: keys[keyStart + i], v)
-                    }
-                    stack[base] = map.isEmpty ? nil : .object(consume map)
-                    top = base + 1
+        /// Adds the object node for `group` (whose paths all go deeper than `depth`), its
+        /// children keyed by the path component at `depth` in order of first appearance.
+        mutating func object(_ group: [GrokSlot], depth: Int) -> Int? {
+            var order: [String] = []
+            var byKey: [String: [GrokSlot]] = [:]
+            for s in group {
+                let k = s.ref.path[depth]
+                if byKey[k] == nil { order.append(k) }
+                byKey[k, default: []].append(s)
+            }
+            let node = nodes.count
+            nodes.append(0..<0)
+            var kids: [Child] = []
+            for k in order {
+                let sub = byKey[k] ?? []
+                let leaves = sub.filter { $0.ref.path.count == depth + 1 }
+                if leaves.isEmpty {
+                    guard let n = object(sub, depth: depth + 1) else { return nil }
+                    kids.append(Child(key: k, leaves: 0..<0, object: n))
+                } else {
+                    guard leaves.count == sub.count else { return nil }  // both a value and an object
+                    kids.append(Child(key: k, leaves: slots.count..<(slots.count + leaves.count), object: -1))
+                    slots += leaves
                 }
             }
-            return top > 0 ? stack[top - 1].take() : nil
+            nodes[node] = children.count..<(children.count + kids.count)
+            children += kids
+            return node
         }
+    }
+
+    /// The top-level object built from the last match of `grok`, or nil when no capture in
+    /// it took part.
+    func run(_ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, keepEmpty: Bool) -> Value? {
+        build(0, grok, buf, keepEmpty).map { .object($0) }
+    }
+
+    private func build(_ node: Int, _ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, _ keepEmpty: Bool) -> FieldMap? {
+        var map = FieldMap()
+        let kids = nodes[node]
+        for c in kids {
+            let value: Value?
+            if children[c].object < 0 {
+                value = leaf(children[c].leaves, grok, buf, keepEmpty)
+            } else {
+                value = build(children[c].object, grok, buf, keepEmpty).map { .object($0) }
+            }
+            guard let value else { continue }
+            if map.isEmpty { map.reserveCapacity(kids.count) }
+            map.append(uniqueKey: children[c].key, value)
+        }
+        return map.isEmpty ? nil : map
+    }
+
+    @inline(__always)
+    private func leaf(_ range: Range<Int>, _ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, _ keepEmpty: Bool) -> Value? {
+        if range.count == 1 { return GrokCaptureStore.captured(grok, groups[range.lowerBound], converts[range.lowerBound], buf, keepEmpty) }
+        var result: Value? = nil
+        for i in range {
+            guard let v = GrokCaptureStore.captured(grok, groups[i], converts[i], buf, keepEmpty) else { continue }
+            if var existing = result.take() {
+                GrokStore.merge(&existing, v)
+                result = existing
+            } else {
+                result = v
+            }
+        }
+        return result
     }
 }

@@ -18,14 +18,12 @@ final class GrokCompiledPattern {
 }
 
 /// Stores the captures of a successful match into an event, as Logstash's grok does.
-/// Holds per-worker scratch space, so one instance serves one filter instance.
 struct GrokCaptureStore {
     let keepEmpty: Bool
-    private var stack: [Value?] = []
 
     init(keepEmpty: Bool) { self.keepEmpty = keepEmpty }
 
-    mutating func store(_ p: GrokCompiledPattern, _ buf: UnsafeBufferPointer<UInt8>, into event: inout Event) {
+    func store(_ p: GrokCompiledPattern, _ buf: UnsafeBufferPointer<UInt8>, into event: inout Event) {
         event.fields.reserveCapacity(event.fields.count + p.groups.count)
         let grok = p.grok
         let keep = keepEmpty
@@ -34,7 +32,7 @@ struct GrokCaptureStore {
             // local would retain and release it (two atomic operations per group and event).
             let head = p.groups[i].head
             if let plan = p.groups[i].unretainedPlan, event.fields.position(of: head) == nil {
-                let built = plan._withUnsafeGuaranteedRef { $0.run(&stack, grok, buf, keepEmpty: keep) }
+                let built = plan._withUnsafeGuaranteedRef { $0.run(grok, buf, keepEmpty: keep) }
                 if let v = built { event.fields.append(uniqueKey: head, v) }
                 continue
             }

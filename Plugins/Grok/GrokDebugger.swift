@@ -13,7 +13,7 @@ public final class GrokDebugger {
 
     public let pattern: GrokPattern
     private let compiled: GrokCompiledPattern
-    private var store: GrokCaptureStore
+    private let store: GrokCaptureStore
 
     public init(pattern: String, library: GrokLibrary, timeoutMillis: Int = 30000,
                 namedCapturesOnly: Bool = true, keepEmptyCaptures: Bool = false) throws(GrokError) {

@@ -54,7 +54,7 @@ public final class GrokFilter: FilterPlugin {
     private let breakOnMatch: Bool
     private let tagOnFailure: [String]
     private let tagOnTimeout: String
-    private var captures: GrokCaptureStore
+    private let captures: GrokCaptureStore
 
     public init(settings: PluginSettings, context: PluginContext) throws {
         id = settings.id

@@ -91,6 +91,20 @@ struct GrokSyntaxTests {
         let nested = try run("%{WORD:[a][b]} %{WORD:[a][b]} %{WORD:[a][c]}", "x y z")
         #expect(nested[field: "[a][b]"] == ["x", "y"])
         #expect(nested[field: "[a][c]"] == "z")
+        let deep = try run("%{WORD:[a][b][c]} %{WORD:[a][b][c]} %{WORD:[a][d]} %{WORD:[e][f]}", "w x y z")
+        #expect(deep[field: "a"] == ["b": ["c": ["w", "x"]], "d": "y"])
+        #expect(deep[field: "e"] == ["f": "z"])
+    }
+
+    /// A field that is both a value and an object: the first capture wins, as a failed
+    /// `Event.set` through a scalar, or a capture onto an object, leaves what is there.
+    @Test func aFieldCapturedAsValueAndAsObjectKeepsTheFirst() throws {
+        let valueFirst = try run("%{WORD:[a][b]} %{WORD:[a][b][c]}", "x y")
+        #expect(valueFirst[field: "a"] == ["b": "x"])
+        let objectFirst = try run("%{WORD:[a][b][c]} %{WORD:[a][b]}", "x y")
+        #expect(objectFirst[field: "a"] == ["b": ["c": "x"]])
+        let topLevel = try run("%{WORD:a} %{WORD:[a][b]}", "x y")
+        #expect(topLevel[field: "a"] == "x")
     }
 
     @Test func capturesMergeIntoExistingObjects() throws {
