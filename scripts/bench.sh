@@ -9,8 +9,9 @@ mkdir -p "$WORK"
 
 # measure NAME EVENTS BYTES -- command...: runs it RUNS times under GNU time (running
 # $before_each first, e.g. to remove the last run's output) and prints one line: the
-# median run's figures, and the spread of events/s over all runs. This VM's speed moves
-# by up to 10% from minute to minute, so a single run says little.
+# median run's figures (wall time, CPU time of all threads, peak RSS), and the spread of
+# events/s over all runs. This VM's speed moves by up to 10% from minute to minute, so a
+# single run says little; CPU time varies less than wall time when comparing builds.
 RUNS=${BENCH_RUNS:-3}
 before_each=":"
 measure() {
@@ -22,16 +23,16 @@ measure() {
     # charged to this one (the output files here are hundreds of MiB).
     sync
     t0=$(date +%s%N)
-    /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || { echo "$name: FAILED"; cat "$WORK/stderr"; return; }
+    /usr/bin/time -f "%M %U %S" -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || { echo "$name: FAILED"; cat "$WORK/stderr"; return; }
     t1=$(date +%s%N)
     runs+=("$((t1 - t0)) $(tail -n 1 "$WORK/rss")")
   done
   printf '%s\n' "${runs[@]}" | sort -n | awk -v n="$name" -v e="$events" -v by="$bytes" '
-    { ns[NR] = $1; rss[NR] = $2 }
+    { ns[NR] = $1; rss[NR] = $2; cpu[NR] = $3 + $4 }
     END {
       m = int((NR + 1) / 2); s = ns[m] / 1e9
       spread = NR > 1 ? sprintf("  (%.0f–%.0f over %d runs)", e / (ns[NR] / 1e9), e / (ns[1] / 1e9), NR) : ""
-      printf "%-34s %10.0f events/s %8.1f MiB/s  %6.2f s  peak RSS %6.1f MiB%s\n", n, e/s, by/s/1048576, s, rss[m]/1024, spread }'
+      printf "%-34s %10.0f events/s %8.1f MiB/s  %6.2f s  CPU %6.2f s  peak RSS %6.1f MiB%s\n", n, e/s, by/s/1048576, s, cpu[m], rss[m]/1024, spread }'
 }
 
 N=${BENCH_EVENTS:-1000000}
