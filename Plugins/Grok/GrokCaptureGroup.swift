@@ -111,7 +111,9 @@ final class GrokObjectPlan {
     /// The top-level object built from the last match of `grok`, or nil when no capture in
     /// it took part.
     func run(_ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, keepEmpty: Bool) -> Value? {
-        build(0, grok, buf, keepEmpty).map { .object($0) }
+        // `if let` rather than `Optional.map`, which copies the map (a retain and a release).
+        if let map = build(0, grok, buf, keepEmpty) { return .object(map) }
+        return nil
     }
 
     private func build(_ node: Int, _ grok: GrokPattern, _ buf: UnsafeBufferPointer<UInt8>, _ keepEmpty: Bool) -> FieldMap? {
@@ -121,8 +123,10 @@ final class GrokObjectPlan {
             let value: Value?
             if children[c].object < 0 {
                 value = leaf(children[c].leaves, grok, buf, keepEmpty)
+            } else if let nested = build(children[c].object, grok, buf, keepEmpty) {
+                value = .object(nested)
             } else {
-                value = build(children[c].object, grok, buf, keepEmpty).map { .object($0) }
+                value = nil
             }
             guard let value else { continue }
             if map.isEmpty { map.reserveCapacity(kids.count) }
