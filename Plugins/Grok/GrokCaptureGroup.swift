@@ -4,7 +4,7 @@ import SluiceCore
 ///
 /// ECS patterns put many captures under a few objects (`[http][request][method]`,
 /// `[http][response][status_code]`, ...). When the event does not have the top-level
-/// field yet, which is the common case, the whole object is built bottom-up in one pass
+/// field yet, which is the common case, the whole object is built in one pass
 /// (`GrokObjectPlan`) instead of walking the event once per capture.
 final class GrokCaptureGroup {
     let head: String
