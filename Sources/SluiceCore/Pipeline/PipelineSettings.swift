@@ -13,6 +13,10 @@ public struct PipelineSettings: Sendable {
     public var batchDelay: Duration = .milliseconds(50)
     /// `pipeline.ordered`: auto | true | false. Ordered needs one worker.
     public var ordered = "auto"
+    /// `pipeline.shutdown_timeout`: after the first SIGINT/SIGTERM, how long in-flight batches
+    /// may drain before retries stop and the process exits (unacknowledged events stay at
+    /// their source: queue, file position, Kafka offset).
+    public var shutdownTimeout: Duration = .seconds(60)
     /// `pipeline.ecs_compatibility`: when set, the default of every plugin's own
     /// `ecs_compatibility` setting (which then decides field names); nil keeps each
     /// plugin's default.
