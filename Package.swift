@@ -13,7 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
@@ -36,7 +36,8 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceCLI"),
         // Test support for Sluice's own tests and for custom plugin packages.
-        .target(name: "SluiceTesting", dependencies: ["SluiceCore"], path: "Sources/SluiceTesting"),
+        .target(name: "SluiceTesting", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/SluiceTesting"),
         // mimalloc replaces glibc's malloc in the `sluice` binary: events are allocated on one
         // thread and freed on another, which glibc's per-thread arenas handle with a lock
         // (about 10% of the CPU of a grok pipeline; see `make bench`).

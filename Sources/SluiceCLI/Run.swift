@@ -38,6 +38,11 @@ struct Run: AsyncParsableCommand {
             "outputs": "\(prepared.plan.outputIds.joined(separator: ","))"])
         do {
             try await pipeline.run()
+        } catch let e as PluginStartError {
+            prepared.deadLetterWriter?.close()
+            prepared.logger.error("\(e)")
+            FileHandleStderr.write("error: \(e)\n")
+            throw ExitCode(1)
         } catch {
             prepared.deadLetterWriter?.close()
             prepared.logger.error("pipeline failed: \(error)")
@@ -107,20 +112,29 @@ struct Prepared {
     }
 }
 
-/// SIGINT/SIGTERM: the first drains in-flight events and exits 0, a second exits at once.
+/// SIGINT/SIGTERM: the first drains in-flight events for at most `pipeline.shutdown_timeout`
+/// and exits 0, a second exits at once.
 final class SignalHandler {
     private let sources: [any DispatchSourceSignal]
 
     init(pipeline: Pipeline, logger: Logger) {
         var sources: [any DispatchSourceSignal] = []
         let count = SignalCount()
+        let timeout = pipeline.settings.shutdownTimeout
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             src.setEventHandler {
                 if count.increment() == 1 {
-                    logger.warning("signal \(sig) received: draining in-flight events (send again to exit now)")
+                    logger.warning("signal \(sig) received: draining in-flight events for at most \(timeout) (send again to exit now)")
                     pipeline.stop()
+                    // The pipeline aborts its writes when the timeout passes; a plugin stuck
+                    // outside Swift's cancellation must not keep the process alive beyond it.
+                    let grace = Double(timeout.components.seconds) + 10
+                    DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
+                        logger.error("still not stopped \(Int(grace)) s after the signal: exiting; unacknowledged events stay at their source")
+                        exit(0)
+                    }
                 } else {
                     logger.warning("second signal: exiting now")
                     exit(1)

@@ -12,6 +12,8 @@ final class Probe: Sendable {
         case wrote(output: String, seqs: [Int])
         /// The input's chunk number `chunk` was acknowledged.
         case ack(chunk: Int, AckStatus)
+        /// A lifecycle step of a plugin: "out start", "in run", "out close", ...
+        case step(String)
     }
 
     private static let table = Mutex<[String: Probe]>([:])
@@ -90,6 +92,8 @@ func runtimeRegistry() -> PluginRegistry {
     r.register(MissFilter.self)
     r.register(DiscardFilter.self)
     r.register(EmitFilter.self)
+    r.register(LifecycleOutput.self)
+    r.register(LifecycleInput.self)
     return r
 }
 
@@ -265,4 +269,97 @@ final class EmitFilter: FilterPlugin {
         }
         return .matched
     }
+}
+
+/// Records its lifecycle steps (`<id> start`, `<id> write`, `<id> close`); its `start` fails
+/// `start_failures` times (negative: always), retriably or not.
+final class LifecycleOutput: OutputPlugin {
+    static let pluginName = "lifecycle"
+    static let summary = "Test output."
+    static let settingSpecs = [
+        probeSetting,
+        SettingSpec("start_failures", .number, default: 0, doc: "Starts that fail; negative: all."),
+        SettingSpec("retriable", .boolean, default: true, doc: "Whether the start failures are retriable."),
+        SettingSpec("write_fails", .boolean, default: false, doc: "Every write fails retriably."),
+    ]
+    let probe: Probe?
+    let id: String
+    let startFailures: Int
+    let retriable: Bool
+    let writeFails: Bool
+
+    init(settings: PluginSettings, context: PluginContext) {
+        probe = Probe.find(settings)
+        id = settings.id
+        startFailures = settings.int("start_failures") ?? 0
+        retriable = settings.bool("retriable") ?? true
+        writeFails = settings.bool("write_fails") ?? false
+    }
+
+    func start() async throws {
+        let n = probe?.attempt("\(id) start") ?? 1
+        probe?.record(.step("\(id) start"))
+        if startFailures < 0 || n <= startFailures {
+            throw PluginError("bucket `b` does not answer (attempt \(n))", retriable: retriable, code: .connection)
+        }
+    }
+
+    func write(_ events: [Event]) async throws -> WriteOutcome {
+        _ = probe?.attempt(id)
+        if writeFails { throw PluginError("destination down", retriable: true, code: .connection) }
+        probe?.wrote(id, events)
+        probe?.record(.step("\(id) write"))
+        return .delivered
+    }
+
+    func close() async throws { probe?.record(.step("\(id) close")) }
+}
+
+/// Records its lifecycle steps; `run` emits `count` events then, with `wait`, waits until stopped.
+final class LifecycleInput: InputPlugin {
+    static let pluginName = "lifecycle_input"
+    static let summary = "Test input."
+    static let settingSpecs = [
+        probeSetting,
+        SettingSpec("count", .number, default: 3, doc: "Events to emit."),
+        SettingSpec("wait", .boolean, default: false, doc: "Wait for `stop` after emitting."),
+        SettingSpec("start_failures", .number, default: 0, doc: "Starts that fail permanently; negative: all."),
+    ]
+    let probe: Probe?
+    let id: String
+    let count: Int
+    let wait: Bool
+    let startFailures: Int
+    private let stopped = Atomic<Bool>(false)
+
+    init(settings: PluginSettings, context: PluginContext) {
+        probe = Probe.find(settings)
+        id = settings.id
+        count = settings.int("count") ?? 3
+        wait = settings.bool("wait") ?? false
+        startFailures = settings.int("start_failures") ?? 0
+    }
+
+    func start() async throws {
+        let n = probe?.attempt("\(id) start") ?? 1
+        probe?.record(.step("\(id) start"))
+        if startFailures < 0 || n <= startFailures { throw PluginError("no such topic", retriable: false, code: .notFound) }
+    }
+
+    func run(into sink: EventSink) async throws {
+        probe?.record(.step("\(id) run"))
+        let probe = self.probe
+        try await sink.send(seqEvents(count)) { probe?.record(.ack(chunk: 0, $0)) }
+        // Stands for a plugin blocked in a C call: only `stop` gets it out, not cancellation.
+        while wait && !stopped.load(ordering: .acquiring) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func stop() {
+        probe?.record(.step("\(id) stop"))
+        stopped.store(true, ordering: .releasing)
+    }
+
+    func close() async throws { probe?.record(.step("\(id) close")) }
 }

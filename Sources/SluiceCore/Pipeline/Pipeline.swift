@@ -7,25 +7,37 @@ import Synchronization
 ///                                                      filters → route → outputs
 ///        ◀────────────── acknowledgement (all outputs confirmed) ──────────┘
 /// ```
-/// When every input finishes on its own, the queue drains and `run` returns.
-/// `stop()` (SIGINT/SIGTERM) stops the inputs and drains what is in flight.
+/// `run` starts the outputs, then the inputs (each `start` retried while its failure is
+/// transient), runs until the inputs are done, drains, and closes every started plugin once.
+/// `stop()` (SIGINT/SIGTERM) stops the inputs and drains what is in flight for at most
+/// `pipeline.shutdown_timeout`; then `abort()` gives up on what is left, which its sources
+/// still hold because it was never acknowledged.
 public final class Pipeline: Sendable {
     public let settings: PipelineSettings
     private let plan: PipelinePlanBox
     private let queue: any EventQueue
     private let logger: Logger
+    private let retries: RetryLog
     private let inputTask = Mutex<Task<Void, Never>?>(nil)
+    private let workerTask = Mutex<Task<Void, Never>?>(nil)
+    private let shutdownTimer = Mutex<Task<Void, Never>?>(nil)
+    /// Inputs whose `start` succeeded: `stop()` tells them to stop.
+    private let startedInputs = Mutex<[any InputPlugin]>([])
     private let stopping = Atomic<Bool>(false)
     private let aborting = Atomic<Bool>(false)
+    /// Events taken from the queue whose batch is not resolved yet.
+    private let inFlight = Atomic<Int>(0)
 
     public init(plan: PipelinePlan, settings: PipelineSettings, queue: (any EventQueue)? = nil) {
         self.settings = settings
         self.plan = PipelinePlanBox(plan)
         self.queue = queue ?? MemoryQueue(capacity: settings.effectiveQueueCapacity)
         self.logger = plan.context.logger
+        self.retries = RetryLog(logger: plan.context.logger)
     }
 
     /// Runs until the inputs are done (or `stop()`), and every accepted batch was handled.
+    /// Throws `PluginStartError` when a plugin cannot start for a reason a retry cannot fix.
     public func run() async throws {
         let plan = self.plan.value
         let workers = max(1, settings.workers)
@@ -38,62 +50,187 @@ public final class Pipeline: Sendable {
         }
         let box = StepsBox(chains: chains, routers: routers)
 
-        let inputs = Task { await self.runInputs() }
+        guard let started = try await startPlugins() else {
+            shutdownTimer.withLock { $0?.cancel() }
+            return
+        }
+        let inputs = Task { await self.runInputs(started.inputs) }
         inputTask.withLock { $0 = inputs }
         if stopping.load(ordering: .acquiring) { inputs.cancel() }
 
-        await withTaskGroup(of: Void.self) { group in
-            for w in 0..<workers {
-                group.addTask { await self.work(chain: box.chains[w], router: box.routers[w]) }
+        let workerGroup = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for w in 0..<workers {
+                    group.addTask { await self.work(chain: box.chains[w], router: box.routers[w]) }
+                }
             }
-            await inputs.value
-            // Inputs that finished on their own: deliver everything queued (a batch job);
-            // after `stop()` the queue was already closed, draining only if configured to.
-            queue.close(drain: true)
-            await group.waitForAll()
         }
+        workerTask.withLock { $0 = workerGroup }
+        if aborting.load(ordering: .acquiring) { workerGroup.cancel() }
+
+        await inputs.value
+        // Inputs that finished on their own: deliver everything queued (a batch job);
+        // after `stop()` the queue was already closed, draining only if configured to.
+        queue.close(drain: true)
+        await workerGroup.value
         await queue.finish()
-        for (output, id) in plan.outputs {
+        shutdownTimer.withLock { $0?.cancel() }
+        await close(outputs: started.outputs)
+    }
+
+    /// Stops the inputs; in-flight events are still processed before `run` returns, for at
+    /// most `pipeline.shutdown_timeout`. Only the first call does anything.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for input in startedInputs.withLock({ $0 }) { input.stop() }
+        inputTask.withLock { $0?.cancel() }
+        queue.close(drain: settings.queue.drain)
+        let timeout = settings.shutdownTimeout
+        let timer = Task { [weak self] in
+            do { try await Task.sleep(for: timeout) } catch { return }
+            self?.shutdownTimedOut()
+        }
+        shutdownTimer.withLock { $0 = timer }
+    }
+
+    /// Gives up on retries and in-flight writes (second signal, shutdown timeout): `run`
+    /// returns without waiting for outputs; unfinished batches are acknowledged as failed.
+    public func abort() {
+        aborting.store(true, ordering: .releasing)
+        stop()
+        workerTask.withLock { $0?.cancel() }
+    }
+
+    private func shutdownTimedOut() {
+        var what = "\(inFlight.load(ordering: .relaxed)) events in flight"
+        let retrying = retries.retrying
+        if !retrying.isEmpty {
+            what += " (" + retrying.map { "\($0.what) after \($0.attempts) attempts: \($0.lastError)" }.joined(separator: "; ") + ")"
+        }
+        logger.warning("""
+            pipeline.shutdown_timeout (\(RetryLog.format(settings.shutdownTimeout))) passed: exiting with \(what) \
+            not acknowledged; their sources keep them (queue, file position, offset) and deliver them again on restart
+            """)
+        abort()
+    }
+
+    // MARK: Start and close
+
+    private struct Started {
+        var inputs: [(plugin: any InputPlugin, decoration: InputDecoration, id: String)] = []
+        var outputs: [(plugin: any OutputPlugin, id: String)] = []
+    }
+
+    /// Starts the outputs, then the inputs, so nothing is read before it can be written.
+    /// Returns nil if the pipeline was stopped while a start was being retried.
+    private func startPlugins() async throws -> Started? {
+        let plan = self.plan.value
+        var started = Started()
+        do {
+            for o in plan.outputs {
+                guard try await start("output", o.id, o.location, o.plugin.start) else {
+                    await close(outputs: started.outputs)
+                    return nil
+                }
+                started.outputs.append((o.plugin, o.id))
+            }
+            for i in plan.inputs {
+                guard try await start("input", i.id, i.location, i.plugin.start) else {
+                    await close(inputs: started.inputs.map { ($0.plugin, $0.id) })
+                    await close(outputs: started.outputs)
+                    return nil
+                }
+                started.inputs.append((i.plugin, i.decoration, i.id))
+                startedInputs.withLock { $0.append(i.plugin) }
+            }
+        } catch {
+            await close(inputs: started.inputs.map { ($0.plugin, $0.id) })
+            await close(outputs: started.outputs)
+            throw error
+        }
+        return started
+    }
+
+    /// Runs one plugin's `start`, retrying transient failures with backoff. Returns false if
+    /// the pipeline was stopped first; throws `PluginStartError` on a permanent failure.
+    private func start(_ kind: String, _ id: String, _ location: SourceLocation?,
+                       _ body: () async throws -> Void) async throws -> Bool {
+        var backoff = Backoff(initial: .seconds(1), max: .seconds(60))
+        var attempt = 0
+        let what = "\(kind) \(id)"
+        while !stopping.load(ordering: .acquiring) {
+            attempt += 1
+            do {
+                try await body()
+                retries.succeeded(what)
+                return true
+            } catch is CancellationError {
+                return false
+            } catch {
+                let e = PluginError.from(error, pluginId: id)
+                guard e.retriable else { throw PluginStartError(kind: kind, pluginId: id, location: location, cause: e) }
+                let delay = backoff.next()
+                retries.failed("\(what) (start)", attempt: attempt, error: e, retryIn: delay)
+                await sleep(delay, until: { self.stopping.load(ordering: .acquiring) })
+            }
+        }
+        return false
+    }
+
+    private func close(inputs: [(plugin: any InputPlugin, id: String)]) async {
+        for (input, id) in inputs {
+            do { try await input.close() } catch { logger.error("input \(id): close failed: \(error)") }
+        }
+    }
+
+    private func close(outputs: [(plugin: any OutputPlugin, id: String)]) async {
+        for (output, id) in outputs {
             do { try await output.close() } catch { logger.error("output \(id): close failed: \(error)") }
         }
     }
 
-    /// Stops the inputs; in-flight events are still processed before `run` returns.
-    public func stop() {
-        stopping.store(true, ordering: .releasing)
-        inputTask.withLock { $0?.cancel() }
-        queue.close(drain: settings.queue.drain)
+    /// Sleeps for `delay` in short slices, returning early once `stop` holds.
+    private func sleep(_ delay: Duration, until stop: () -> Bool) async {
+        var left = delay
+        while left > .zero, !stop() {
+            let slice = min(left, .milliseconds(100))
+            do { try await Task.sleep(for: slice) } catch { return }
+            left -= slice
+        }
     }
 
-    /// Gives up on retries (second signal): `run` returns without waiting for outputs.
-    public func abort() {
-        aborting.store(true, ordering: .releasing)
-        stop()
-    }
+    // MARK: Running
 
-    private func runInputs() async {
-        let plan = self.plan.value
+    private func runInputs(_ inputs: [(plugin: any InputPlugin, decoration: InputDecoration, id: String)]) async {
         await withTaskGroup(of: Void.self) { group in
-            for (input, decoration, id) in plan.inputs {
+            for (input, decoration, id) in inputs {
                 let sink = EventSink(queue: queue, decoration: decoration, batchSize: settings.batchSize)
                 group.addTask {
-                    var backoff = Backoff(initial: .seconds(1), max: .seconds(60))
-                    while !Task.isCancelled {
-                        do {
-                            try await input.run(into: sink)
-                            return
-                        } catch is QueueClosedError {
-                            return
-                        } catch is CancellationError {
-                            return
-                        } catch {
-                            if Task.isCancelled || self.stopping.load(ordering: .acquiring) { return }
-                            let delay = backoff.next()
-                            self.logger.error("input \(id) failed: \(error); restarting in \(delay)")
-                            try? await Task.sleep(for: delay)
-                        }
-                    }
+                    await self.runInput(input, id: id, sink: sink)
+                    do { try await input.close() } catch { self.logger.error("input \(id): close failed: \(error)") }
                 }
+            }
+        }
+    }
+
+    /// Runs an input until it finishes, restarting it with backoff when it fails.
+    private func runInput(_ input: any InputPlugin, id: String, sink: EventSink) async {
+        var backoff = Backoff(initial: .seconds(1), max: .seconds(60))
+        var attempt = 0
+        while !Task.isCancelled {
+            attempt += 1
+            do {
+                try await input.run(into: sink)
+                return
+            } catch is QueueClosedError {
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled || stopping.load(ordering: .acquiring) { return }
+                let delay = backoff.next()
+                retries.failed("input \(id)", attempt: attempt, error: PluginError.from(error, pluginId: id), retryIn: delay)
+                await sleep(delay, until: { self.stopping.load(ordering: .acquiring) })
             }
         }
     }
@@ -106,6 +243,14 @@ public final class Pipeline: Sendable {
         let unconditional = plan.outputTree.allSatisfy { if case .plugin = $0 { return true } else { return false } }
         var scratch = WorkerScratch(outputs: outputs.count)
         while var batch = await queue.pop(maxEvents: settings.batchSize, maxDelay: settings.batchDelay) {
+            let count = batch.events.count
+            inFlight.add(count, ordering: .relaxed)
+            defer { inFlight.subtract(count, ordering: .relaxed) }
+            // After an abort, what is left is not written: its sources keep it.
+            if aborting.load(ordering: .acquiring) {
+                batch.resolve(.failed)
+                continue
+            }
             // Take the events out of the batch: a second reference would make the first
             // change to each event copy its fields (copy-on-write).
             var events: [Event] = []
@@ -142,53 +287,47 @@ public final class Pipeline: Sendable {
         var backoff = Backoff(initial: .milliseconds(100), max: .seconds(30))
         let dlq = plan.value.context.deadLetters
         let pluginType = type(of: output).pluginName
-        while true {
+        let what = "output \(id)"
+        var attempt = 0
+        while !aborting.load(ordering: .acquiring) {
+            attempt += 1
             do {
                 let outcome = try await output.write(events)
+                if attempt > 1 { retries.succeeded(what) }
                 var stored = true
                 for (index, reason) in outcome.rejected where events.indices.contains(index) {
                     if !dlq.write(events[index], pluginType: pluginType, pluginId: id, reason: reason) { stored = false }
                 }
                 return stored
             } catch let e as PluginError where !e.retriable {
-                logger.error("output \(id): \(e.message); sending \(events.count) events to the dead-letter queue")
+                if attempt > 1 { retries.succeeded(what) }
+                logger.error("\(what): \(e.message); sending \(events.count) events to the dead-letter queue")
                 var stored = true
                 for ev in events where !dlq.write(ev, pluginType: pluginType, pluginId: id, reason: e.message) { stored = false }
                 return stored
             } catch {
-                if aborting.load(ordering: .acquiring) { return false }
+                if aborting.load(ordering: .acquiring) { break }
                 let delay = backoff.next()
-                logger.warning("output \(id) failed: \(error); retrying in \(delay)")
-                // Sleep in short slices so an abort is noticed promptly.
-                var left = delay
-                while left > .zero, !aborting.load(ordering: .acquiring) {
-                    let slice = min(left, .milliseconds(100))
-                    try? await Task.sleep(for: slice)
-                    left -= slice
-                }
+                retries.failed(what, attempt: attempt, error: PluginError.from(error, pluginId: id), retryIn: delay)
+                await sleep(delay, until: { self.aborting.load(ordering: .acquiring) })
             }
         }
+        return false
     }
 }
 
-/// Capped exponential backoff.
-public struct Backoff: Sendable {
-    public let initial: Duration
-    public let max: Duration
-    private var current: Duration
+/// A plugin could not start for a reason a retry cannot fix (bad credentials, a bucket that
+/// does not exist): the pipeline does not run. Names the plugin, where it is configured, and why.
+public struct PluginStartError: Error, CustomStringConvertible, Sendable {
+    public let kind: String
+    public let pluginId: String
+    public let location: SourceLocation?
+    public let cause: PluginError
 
-    public init(initial: Duration, max: Duration) {
-        self.initial = initial
-        self.max = max
-        current = initial
+    public var description: String {
+        let at = location.map { " (\($0))" } ?? ""
+        return "\(kind) \(pluginId)\(at) could not start: \(cause.message)"
     }
-
-    public mutating func next() -> Duration {
-        defer { current = Swift.min(current * 2, max) }
-        return current
-    }
-
-    public mutating func reset() { current = initial }
 }
 
 // Plans and compiled steps hold non-Sendable filter types and closures; each worker

@@ -13,9 +13,9 @@ struct FilterPlan {
 
 /// The validated pipeline: input and output instances, filter plans.
 public struct PipelinePlan {
-    var inputs: [(plugin: any InputPlugin, decoration: InputDecoration, id: String)] = []
+    var inputs: [(plugin: any InputPlugin, decoration: InputDecoration, id: String, location: SourceLocation?)] = []
     var filters: [PlanNode<FilterPlan>] = []
-    var outputs: [(plugin: any OutputPlugin, id: String)] = []
+    var outputs: [(plugin: any OutputPlugin, id: String, location: SourceLocation?)] = []
     var outputTree: [PlanNode<Int>] = []
     let context: PluginContext
 
@@ -30,7 +30,7 @@ public struct PipelinePlan {
 
         for node in PipelinePlan.flatten(config.inputs, &errors, section: "input") {
             guard let s = v.settings(for: node, kind: .input), let t = registry.inputs[node.name] else { continue }
-            do { inputs.append((try t.init(settings: s, context: context), InputDecoration(settings: s), s.id)) }
+            do { inputs.append((try t.init(settings: s, context: context), InputDecoration(settings: s), s.id, node.location)) }
             catch { errors.append(ConfigError.wrap(error, at: node.location)) }
         }
 
@@ -57,14 +57,14 @@ public struct PipelinePlan {
             catch { errors.append(ConfigError.wrap(error, at: node.location)); return nil }
             return FilterPlan(type: t, settings: s)
         }
-        var outs: [(any OutputPlugin, String)] = []
+        var outs: [(any OutputPlugin, String, SourceLocation?)] = []
         outputTree = plan(config.outputs) { node in
             guard let s = v.settings(for: node, kind: .output), let t = registry.outputs[node.name] else { return nil }
-            do { outs.append((try t.init(settings: s, context: context), s.id)) }
+            do { outs.append((try t.init(settings: s, context: context), s.id, node.location)) }
             catch { errors.append(ConfigError.wrap(error, at: node.location)); return nil }
             return outs.count - 1
         }
-        outputs = outs.map { ($0.0, $0.1) }
+        outputs = outs.map { ($0.0, $0.1, $0.2) }
         errors.insert(contentsOf: v.errors, at: 0)
         if !errors.isEmpty { throw ConfigErrors(errors.sorted { ($0.location?.sortKey ?? "") < ($1.location?.sortKey ?? "") }) }
     }

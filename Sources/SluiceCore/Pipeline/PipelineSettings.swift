@@ -85,14 +85,3 @@ public struct DeadLetterSink: Sendable {
     /// Makes what was written durable; the pipeline calls it before acknowledging a batch.
     public func flush() -> Bool { flusher() }
 }
-
-/// An error from a plugin at run time. `retriable` decides retry-with-backoff vs dead letter.
-public struct PluginError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public var retriable: Bool
-    public init(_ message: String, retriable: Bool) {
-        self.message = message
-        self.retriable = retriable
-    }
-    public var description: String { message }
-}

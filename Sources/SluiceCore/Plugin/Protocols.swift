@@ -26,9 +26,29 @@ public protocol PluginDescribing {
 /// The sink applies backpressure (`send` suspends while the queue is full) and tells the
 /// input, through the acknowledgement callback, when a batch was handled by every output:
 /// only then may the input commit its position.
+///
+/// Lifecycle (as Logstash's `register`, `run`, `stop`, `close`): `init` validates settings
+/// and does no I/O (`sluice check` builds every plugin); `start` connects; `run` produces;
+/// `stop` is called once when the pipeline stops, from another task, to interrupt a `run`
+/// blocked outside Swift (Task cancellation reaches the rest); `close` runs exactly once
+/// after `run` returned, if `start` succeeded.
 public protocol InputPlugin: PluginDescribing, AnyObject, Sendable {
     init(settings: PluginSettings, context: PluginContext) throws
+    /// Connects and prepares (Logstash's `register`). Throw a retriable `PluginError` for a
+    /// transient failure (retried with backoff while the pipeline waits); any other error
+    /// stops the pipeline before anything runs.
+    func start() async throws
     func run(into sink: EventSink) async throws
+    /// The pipeline is stopping: make `run` return soon. Called at most once, from any thread.
+    func stop()
+    /// Releases resources; called exactly once, after the last `run`.
+    func close() async throws
+}
+
+extension InputPlugin {
+    public func start() async throws {}
+    public func stop() {}
+    public func close() async throws {}
 }
 
 /// How a filter handled one event. Decorations (`add_field`, `add_tag`, ...) apply on `.matched`.
@@ -62,16 +82,26 @@ public struct WriteOutcome: Sendable {
 }
 
 /// An output delivers events and returns only when its destination confirmed them.
-/// Transient failures are thrown as retriable `PluginError`s: the host retries with backoff.
-/// One instance is shared by all workers, so outputs are `Sendable`.
+/// Transient failures are thrown as retriable `PluginError`s: the host retries with backoff
+/// (and cancels the write's task when the shutdown timeout passes). One instance is shared
+/// by all workers, so outputs are `Sendable`.
+///
+/// Lifecycle: `init` validates settings and does no I/O; `start` connects, creates templates
+/// or checks the destination; `write` is called concurrently by the workers; `close` runs
+/// exactly once after the last `write`, if `start` succeeded (also on shutdown by signal).
 public protocol OutputPlugin: PluginDescribing, AnyObject, Sendable {
     init(settings: PluginSettings, context: PluginContext) throws
+    /// Connects and prepares (Logstash's `register`). Throw a retriable `PluginError` for a
+    /// transient failure (retried with backoff while the pipeline waits); any other error
+    /// stops the pipeline before any input starts.
+    func start() async throws
     func write(_ events: [Event]) async throws -> WriteOutcome
     /// Flushes and releases resources at shutdown.
     func close() async throws
 }
 
 extension OutputPlugin {
+    public func start() async throws {}
     public func close() async throws {}
 }
 
