@@ -95,6 +95,18 @@ struct RuntimeAckTests {
         #expect(elapsed >= .milliseconds(600), "retried after \(elapsed)")
     }
 
+    @Test func onlyTheEventsAnOutputAsksToRetryAreWrittenAgain() async throws {
+        let p = Probe.make()
+        let config = """
+            output { partial { probe => "\(p.id)" id => "bulk" every => 3 } }
+            """
+        let result = try await runtimeHarness().run(config, events: seqEvents(10), chunkSize: 10)
+        #expect(result.acks == [.delivered])
+        let writes = p.log.compactMap { e -> [Int]? in if case .wrote("bulk", let s) = e { return s } else { return nil } }
+        #expect(writes == [[1, 2, 4, 5, 7, 8], [0, 3, 6, 9]], "the second write holds only the retried events")
+        #expect(p.written(by: "bulk").sorted() == Array(0..<10), "each event delivered exactly once")
+    }
+
     @Test func aNonRetriableErrorSendsTheBatchToTheDeadLetterQueueAndAcknowledges() async throws {
         let p = Probe.make()
         let config = """

@@ -94,6 +94,7 @@ func runtimeRegistry() -> PluginRegistry {
     r.register(EmitFilter.self)
     r.register(LifecycleOutput.self)
     r.register(LifecycleInput.self)
+    r.register(PartialOutput.self)
     return r
 }
 
@@ -362,4 +363,37 @@ final class LifecycleInput: InputPlugin {
     }
 
     func close() async throws { probe?.record(.step("\(id) close")) }
+}
+
+/// Fails each event whose `seq` is divisible by `every` on its first write, as a bulk API
+/// answers one item with 429; records the events it accepted.
+final class PartialOutput: OutputPlugin {
+    static let pluginName = "partial"
+    static let summary = "Test output."
+    static let settingSpecs = [probeSetting, SettingSpec("every", .number, default: 2, doc: "Fail seq % every == 0 once.")]
+    let probe: Probe?
+    let id: String
+    let every: Int
+    private let failedOnce = Mutex<Set<Int>>([])
+
+    init(settings: PluginSettings, context: PluginContext) {
+        probe = Probe.find(settings)
+        id = settings.id
+        every = max(1, settings.int("every") ?? 2)
+    }
+
+    func write(_ events: [Event]) async throws -> WriteOutcome {
+        var retry: [(index: Int, reason: String)] = []
+        var accepted: [Event] = []
+        for (i, e) in events.enumerated() {
+            let seq = e.seq ?? -1
+            if seq % every == 0, failedOnce.withLock({ $0.insert(seq).inserted }) {
+                retry.append((i, "429 Too Many Requests"))
+            } else {
+                accepted.append(e)
+            }
+        }
+        probe?.wrote(id, accepted)
+        return WriteOutcome(retry: retry)
+    }
 }

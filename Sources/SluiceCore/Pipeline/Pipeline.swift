@@ -283,26 +283,35 @@ public final class Pipeline: Sendable {
     /// Writes to one output, retrying transient failures with capped exponential backoff
     /// until it succeeds or the pipeline is aborted. Returns false when aborted, or when an
     /// event the output gave up on could not be stored in the dead-letter queue.
-    private func deliver(_ events: [Event], to output: any OutputPlugin, id: String) async -> Bool {
+    private func deliver(_ batch: [Event], to output: any OutputPlugin, id: String) async -> Bool {
         var backoff = Backoff(initial: .milliseconds(100), max: .seconds(30))
         let dlq = plan.value.context.deadLetters
         let pluginType = type(of: output).pluginName
         let what = "output \(id)"
         var attempt = 0
+        var events = batch
+        var stored = true
         while !aborting.load(ordering: .acquiring) {
             attempt += 1
             do {
                 let outcome = try await output.write(events)
-                if attempt > 1 { retries.succeeded(what) }
-                var stored = true
                 for (index, reason) in outcome.rejected where events.indices.contains(index) {
                     if !dlq.write(events[index], pluginType: pluginType, pluginId: id, reason: reason) { stored = false }
                 }
-                return stored
+                let again = outcome.retry.filter { events.indices.contains($0.index) }
+                if again.isEmpty {
+                    if attempt > 1 { retries.succeeded(what) }
+                    return stored
+                }
+                // Only the events that failed transiently are written again.
+                events = again.map { events[$0.index] }
+                let delay = backoff.next()
+                let reason = PluginError("\(again.count) of the events failed: \(again[0].reason)", retriable: true, pluginId: id)
+                retries.failed(what, attempt: attempt, error: reason, retryIn: delay)
+                await sleep(delay, until: { self.aborting.load(ordering: .acquiring) })
             } catch let e as PluginError where !e.retriable {
                 if attempt > 1 { retries.succeeded(what) }
                 logger.error("\(what): \(e.message); sending \(events.count) events to the dead-letter queue")
-                var stored = true
                 for ev in events where !dlq.write(ev, pluginType: pluginType, pluginId: id, reason: e.message) { stored = false }
                 return stored
             } catch {

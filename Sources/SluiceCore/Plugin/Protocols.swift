@@ -72,12 +72,19 @@ public protocol FilterPlugin: PluginDescribing, AnyObject {
     func filter(_ event: inout Event, _ context: inout FilterContext) -> FilterResult
 }
 
-/// What became of a batch handed to an output.
+/// What became of a batch handed to an output, event by event.
 public struct WriteOutcome: Sendable {
     /// Events (by index into the written array) that can never be delivered, with the reason;
-    /// they go to the dead-letter queue. Everything else was confirmed by the destination.
+    /// they go to the dead-letter queue.
     public var rejected: [(index: Int, reason: String)]
-    public init(rejected: [(index: Int, reason: String)] = []) { self.rejected = rejected }
+    /// Events that failed for a reason a retry can fix (a 429 or 5xx for that item): the host
+    /// writes only these again, after a backoff, so the others are not duplicated.
+    /// Everything neither rejected nor to retry was confirmed by the destination.
+    public var retry: [(index: Int, reason: String)]
+    public init(rejected: [(index: Int, reason: String)] = [], retry: [(index: Int, reason: String)] = []) {
+        self.rejected = rejected
+        self.retry = retry
+    }
     public static let delivered = WriteOutcome()
 }
 
