@@ -14,6 +14,8 @@ public struct PipelineHarness {
     public var settings = PipelineSettings()
     /// When set, dead letters are also written to this queue on disk (and flushed per batch).
     public var deadLetterQueue: DeadLetterWriter? = nil
+    /// The plugins' and the pipeline's logger (a `LogCapture`'s, to check what was logged).
+    public var logger = Logger(label: "sluice.test")
 
     public init(registry: PluginRegistry = PluginRegistry()) {
         var r = registry
@@ -130,7 +132,7 @@ public struct PipelineHarness {
             session.deadLetter(event, id, reason)
             return dlq?.write(event, pluginType: type, pluginId: id, reason: reason) ?? true
         }, flush: { dlq?.flush() ?? true })
-        let context = PluginContext(logger: Logger(label: "sluice.test"), pipeline: settings, deadLetters: sink)
+        let context = PluginContext(logger: logger, pipeline: settings, deadLetters: sink)
         return try PipelinePlan(config: parsed, registry: registry, context: context)
     }
 }
