@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import Testing
+@testable import SluiceHTTP
+
+@Suite struct HTTPClientTLSAndRedirectTests {
+    let logs = LogCapture()
+
+    @Test func tlsFailsWithoutTheCAAndSucceedsWithIt() async throws {
+        let sink = try Sink()
+        let plain = try HTTPClient(logger: logs.logger)
+        defer { plain.shutdown() }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await plain.execute(HTTPRequest(url: sink.tlsBase + sink.prefix + "/tls-no-ca"))
+        }
+        #expect(error?.kind == .tls)
+        #expect(error?.isRetriable == false)
+
+        let trusting = try HTTPClient(configuration: .init(tls: .init(certificateAuthorities: [sink.caFile])), logger: logs.logger)
+        defer { trusting.shutdown() }
+        let r = try await trusting.execute(HTTPRequest(method: .post, url: sink.tlsBase + sink.prefix + "/tls", body: Array("secure".utf8)))
+        #expect(r.status == 200)
+        let rec = try #require(try sink.requests("/tls").first)
+        #expect(rec["tls"] as? Bool == true)
+        #expect(rec["body"] as? String == "secure")
+        #expect(logs.count(.warning) == 0)
+    }
+
+    @Test func severalCAFilesAreTrustedTogether() async throws {
+        let sink = try Sink()
+        // A second, unrelated CA file next to the right one: curl gets both as one bundle.
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-other-ca-\(UUID()).pem").path
+        let ca = try String(contentsOfFile: sink.caFile, encoding: .utf8)
+        try ca.write(toFile: other, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let http = try HTTPClient(configuration: .init(tls: .init(certificateAuthorities: [other, sink.caFile])), logger: logs.logger)
+        defer { http.shutdown() }
+        #expect(try await http.execute(HTTPRequest(url: sink.tlsBase + sink.prefix + "/two-cas")).status == 200)
+        // A missing CA file is reported when the client is created.
+        #expect(throws: HTTPClientError.self) {
+            _ = try HTTPClient(configuration: .init(tls: .init(certificateAuthorities: ["/nonexistent/ca.pem"])), logger: logs.logger)
+        }
+    }
+
+    @Test func verificationNoneConnectsAndWarnsOnce() async throws {
+        let sink = try Sink()
+        let http = try HTTPClient(configuration: .init(tls: .init(verificationMode: .none)), logger: logs.logger)
+        defer { http.shutdown() }
+        for _ in 0..<3 {
+            #expect(try await http.execute(HTTPRequest(url: sink.tlsBase + sink.prefix + "/insecure")).status == 200)
+        }
+        #expect(logs.count(.warning) == 1)
+        #expect(logs.all.contains("verification is disabled"))
+    }
+
+    @Test func redirectIsNotFollowedByDefaultAndExposesLocation() async throws {
+        let sink = try Sink()
+        let http = try HTTPClient(logger: logs.logger)
+        defer { http.shutdown() }
+        let r = try await http.execute(HTTPRequest(method: .put, url: sink.base + "/_redirect307" + sink.prefix + "/target",
+                                                   body: Array("data".utf8)))
+        #expect(r.status == 307)
+        #expect(r.location == sink.prefix + "/target")
+        #expect(try sink.requests("/target").isEmpty)
+    }
+
+    @Test func followedRedirectResendsMethodAndBody() async throws {
+        let sink = try Sink()
+        let http = try HTTPClient(logger: logs.logger)
+        defer { http.shutdown() }
+        let body = Array(String(repeating: "block of file data\n", count: 1000).utf8)
+        let r = try await http.execute(HTTPRequest(method: .put, url: sink.base + "/_redirect307" + sink.prefix + "/datanode?op=CREATE",
+                                                   body: body, followRedirects: true))
+        #expect(r.status == 200)
+        #expect(r.location == nil)
+        #expect(r.effectiveURL == sink.url("/datanode?op=CREATE"))
+        let rec = try #require(try sink.requests("/datanode").first)
+        #expect(rec["method"] as? String == "PUT")
+        #expect(rec["body"] as? String == body.text)
+        // The configuration can turn following on for every request.
+        let following = try HTTPClient(configuration: .init(followRedirects: true), logger: logs.logger)
+        defer { following.shutdown() }
+        let r2 = try await following.execute(HTTPRequest(method: .post, url: sink.base + "/_redirect307" + sink.prefix + "/again",
+                                                         body: Array("x".utf8)))
+        #expect(r2.status == 200)
+        #expect(try sink.requests("/again").first?["body"] as? String == "x")
+    }
+}
