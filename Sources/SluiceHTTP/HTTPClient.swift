@@ -116,10 +116,17 @@ public final class HTTPClient: Sendable {
         if logger.logLevel <= .trace {
             logger.trace("HTTP request", metadata: [
                 "request": "\(request)",
-                "headers": "\(Redaction.headers(headers, extraSecrets: options.secretHeaders))",
+                "headers": "\(Redaction.headers(loggedHeaders(headers, request.auth), extraSecrets: options.secretHeaders))",
                 "bytes": "\(body?.count ?? 0)",
             ])
         }
         return try Transfer(request: request, body: body, headers: headers, options: options, logger: logger)
+    }
+
+    private func loggedHeaders(_ headers: HTTPHeaders, _ auth: HTTPAuth?) -> HTTPHeaders {
+        guard let auth else { return headers }
+        var h = headers
+        h.add(name: auth.headerField.name, value: auth.headerField.value)
+        return h
     }
 }

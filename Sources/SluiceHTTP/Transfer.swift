@@ -123,7 +123,7 @@ final class Transfer: @unchecked Sendable {
                 check(sluice_curl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, body.baseAddress))
             } else if method == .post || method == .put || method == .patch {
                 check(sluice_curl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, 0))
-                set(CURLOPT_POSTFIELDS, "")
+                set(CURLOPT_COPYPOSTFIELDS, "")  // POSTFIELDS would keep a pointer to a temporary
             }
             if method != .post { set(CURLOPT_CUSTOMREQUEST, method.rawValue) }
         }
@@ -162,7 +162,13 @@ final class Transfer: @unchecked Sendable {
         } else if let file = tls.certificateAuthorities.first {
             set(CURLOPT_CAINFO, file)
         }
-        if let dir = tls.certificateAuthorityDirectory { set(CURLOPT_CAPATH, dir) }
+        if let dir = tls.certificateAuthorityDirectory {
+            set(CURLOPT_CAPATH, dir)
+            if tls.certificateAuthorities.isEmpty { check(sluice_curl_easy_setopt_pointer(easy, CURLOPT_CAINFO, nil)) }
+        } else if !tls.certificateAuthorities.isEmpty {
+            // Configured CAs replace the system's: drop the built-in CA directory too.
+            check(sluice_curl_easy_setopt_pointer(easy, CURLOPT_CAPATH, nil))
+        }
         if let cert = tls.clientCertificate { set(CURLOPT_SSLCERT, cert) }
         if let key = tls.clientKey { set(CURLOPT_SSLKEY, key) }
         if let password = tls.clientKeyPassword { set(CURLOPT_KEYPASSWD, password) }

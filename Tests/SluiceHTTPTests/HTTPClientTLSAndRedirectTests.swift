@@ -18,9 +18,9 @@ import Testing
 
         let trusting = try HTTPClient(configuration: .init(tls: .init(certificateAuthorities: [sink.caFile])), logger: logs.logger)
         defer { trusting.shutdown() }
-        let r = try await trusting.execute(HTTPRequest(method: .post, url: sink.tlsBase + sink.prefix + "/tls", body: Array("secure".utf8)))
+        let r = try await trusting.execute(HTTPRequest(method: .post, url: sink.tlsBase + sink.prefix + "/secure", body: Array("secure".utf8)))
         #expect(r.status == 200)
-        let rec = try #require(try sink.requests("/tls").first)
+        let rec = try #require(try sink.requests("/secure").first)
         #expect(rec["tls"] as? Bool == true)
         #expect(rec["body"] as? String == "secure")
         #expect(logs.count(.warning) == 0)
@@ -40,6 +40,33 @@ import Testing
         #expect(throws: HTTPClientError.self) {
             _ = try HTTPClient(configuration: .init(tls: .init(certificateAuthorities: ["/nonexistent/ca.pem"])), logger: logs.logger)
         }
+    }
+
+    @Test func caDirectoryIsTrusted() async throws {
+        let sink = try Sink()
+        // OpenSSL looks a CA up in a directory by its subject hash: HASH.0.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-ca-dir-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let hash = Process()
+        hash.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        hash.arguments = ["x509", "-noout", "-subject_hash", "-in", sink.caFile]
+        let pipe = Pipe()
+        hash.standardOutput = pipe
+        try hash.run()
+        let name = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        hash.waitUntilExit()
+        try FileManager.default.copyItem(atPath: sink.caFile, toPath: dir + "/" + name + ".0")
+        let http = try HTTPClient(configuration: .init(tls: .init(certificateAuthorityDirectory: dir)), logger: logs.logger)
+        defer { http.shutdown() }
+        #expect(try await http.execute(HTTPRequest(url: sink.tlsBase + sink.prefix + "/ca-dir")).status == 200)
+        let empty = try HTTPClient(configuration: .init(tls: .init(certificateAuthorityDirectory: "/nonexistent")), logger: logs.logger)
+        defer { empty.shutdown() }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await empty.execute(HTTPRequest(url: sink.tlsBase + sink.prefix + "/ca-dir-missing"))
+        }
+        #expect(error?.kind == .tls)
     }
 
     @Test func verificationNoneConnectsAndWarnsOnce() async throws {

@@ -65,7 +65,9 @@ import Testing
         }
         #expect(errors.count == 4)
         for e in errors { expectNoSecret(in: e, "error") }
-        #expect(logs.all.contains("<redacted>"))  // headers were logged, with their values hidden
+        // Headers were logged, with their values hidden.
+        #expect(logs.all.contains("Authorization: <redacted>"))
+        #expect(logs.all.contains("X-Custom-Secret: <redacted>"))
         #expect(logs.all.contains("bob:***@"))
         expectNoSecret(in: logs.all, "log")
     }
