@@ -52,8 +52,14 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         HTTPClientError(kind: .cancelled, request: request, message: "")
     }
 
-    static func kind(of code: CURLcode, viaProxy: Bool) -> Kind {
-        switch code {
+    static func kind(of code: CURLcode, viaProxy: Bool, message: String) -> Kind {
+        // With TLS 1.3 a server rejects a client certificate after the handshake, so curl
+        // reports it as a failed read; the TLS alert in the message says what it is.
+        if code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR,
+           message.contains("SSL routines"), message.contains(" alert ") {
+            return .tls
+        }
+        return switch code {
         case CURLE_COULDNT_CONNECT: viaProxy ? .proxy : .connectionRefused
         case CURLE_COULDNT_RESOLVE_HOST: .dns
         case CURLE_COULDNT_RESOLVE_PROXY, CURLE_PROXY: .proxy

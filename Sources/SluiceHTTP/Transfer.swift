@@ -241,7 +241,7 @@ final class Transfer: @unchecked Sendable {
     func complete(_ code: CURLcode) {
         guard code == CURLE_OK else {
             let message = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
-            fail(HTTPClientError(kind: HTTPClientError.kind(of: code, viaProxy: viaProxy), request: label,
+            fail(HTTPClientError(kind: HTTPClientError.kind(of: code, viaProxy: viaProxy, message: message), request: label,
                                  message: Redaction.scrub(message, secrets: secrets), curlCode: Int(code.rawValue)))
             return
         }

@@ -2,12 +2,18 @@
 """HTTP sink: a scriptable HTTP/1.1 server that records every request, for SluiceHTTP and the
 HTTP-speaking output plugins' tests. Python 3 standard library only. Test infrastructure.
 
-Listens on 127.0.0.1 only, on free ports: plain HTTP and HTTPS (a throwaway CA and a server
-certificate for 127.0.0.1/localhost, made with `openssl` at start in --dir). Writes
-{"http_sink": URL, "http_sink_tls": URL, "http_sink_ca": CA_PEM} to --info when ready.
+Listens on 127.0.0.1 only, on free ports: plain HTTP, HTTPS (a throwaway CA and a server
+certificate for 127.0.0.1/localhost, made with `openssl` at start in --dir) and HTTPS that
+requires a client certificate signed by that CA (mutual TLS, as Elasticsearch with
+`xpack.security.http.ssl.client_authentication: required`). Writes to --info when ready:
+{"http_sink": URL, "http_sink_tls": URL, "http_sink_mtls": URL, "http_sink_ca": CA_PEM,
+ "http_sink_client_cert": PEM, "http_sink_client_key": PEM (encrypted with
+ "http_sink_client_key_password")}.
+The plain listener also works as a forward HTTP proxy: a request in absolute form
+("GET http://any.host/x") is recorded with "proxy_target" and answered like any other.
 
 Every request is recorded (method, path with query, headers, body gunzipped when
-Content-Encoding is gzip, the client's port, tls) and answered 200 {"ok": true} unless a
+Content-Encoding is gzip, the client's port, tls, the client certificate's CN) and answered 200 {"ok": true} unless a
 scenario matches. Keep-alive (HTTP/1.1) is on, so client ports show connection reuse.
 
 Control API (never recorded):
@@ -87,6 +93,12 @@ class Handler(BaseHTTPRequestHandler):
         except (ConnectionError, ssl.SSLError):
             pass
 
+    def client_subject(self):
+        if not isinstance(self.request, ssl.SSLSocket):
+            return None
+        cert = self.request.getpeercert()
+        return dict(x[0] for x in cert["subject"]).get("commonName") if cert else None
+
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = b""
@@ -122,11 +134,15 @@ class Handler(BaseHTTPRequestHandler):
         body = raw
         if self.headers.get("Content-Encoding", "").lower() == "gzip" and raw:
             body = gzip.decompress(raw)
+        # An absolute-form target ("GET http://host/x") means we are used as a forward proxy
+        # (RFC 9112 §3.2.2): record it and answer as if we were the origin.
+        path = url.path + ("?" + url.query if url.query else "")
         record = {
-            "method": self.command, "path": self.path,
+            "method": self.command, "path": path, "proxy_target": self.path if url.scheme else None,
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "body": body.decode("utf-8", "replace"), "raw_length": len(raw),
             "client_port": self.client_address[1], "tls": isinstance(self.request, ssl.SSLSocket),
+            "client_cert_subject": self.client_subject(),
         }
         with LOCK:
             REQUESTS.append(record)
@@ -204,6 +220,9 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_any
 
 
+CLIENT_KEY_PASSWORD = "sink-client-key-pw"
+
+
 def make_certificates(directory):
     """A CA and a server certificate for 127.0.0.1 and localhost, signed by it."""
     os.makedirs(directory, exist_ok=True)
@@ -219,7 +238,15 @@ def make_certificates(directory):
                 "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
     run("x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
         "-CAcreateserial", "-out", p("server.pem"), "-days", "7", "-extfile", p("server.ext"))
-    return p("ca.pem"), p("server.pem"), p("server.key")
+    # A client certificate whose key is encrypted with CLIENT_KEY_PASSWORD.
+    run("req", *ec, "-keyout", p("client.plain.key"), "-out", p("client.csr"), "-subj", "/CN=sluice-client")
+    with open(p("client.ext"), "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n")
+    run("x509", "-req", "-in", p("client.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
+        "-CAcreateserial", "-out", p("client.pem"), "-days", "7", "-extfile", p("client.ext"))
+    run("pkcs8", "-topk8", "-in", p("client.plain.key"), "-out", p("client.key"),
+        "-passout", "pass:" + CLIENT_KEY_PASSWORD)
+    return p("ca.pem"), p("server.pem"), p("server.key"), p("client.pem"), p("client.key")
 
 
 def main():
@@ -227,20 +254,29 @@ def main():
     ap.add_argument("--dir", required=True, help="directory for the certificates")
     ap.add_argument("--info", required=True, help="JSON file to write the addresses to")
     args = ap.parse_args()
-    ca, cert, key = make_certificates(args.dir)
+    ca, cert, key, client_cert, client_key = make_certificates(args.dir)
 
     plain = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     tls = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    tls.socket = ctx.wrap_socket(tls.socket, server_side=True, do_handshake_on_connect=False)
-    for s in (plain, tls):
+    mtls = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    for server, require_client in ((tls, False), (mtls, True)):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        if require_client:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(ca)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    for s in (plain, tls, mtls):
         s.daemon_threads = True
         threading.Thread(target=s.serve_forever, daemon=True).start()
 
     info = {"http_sink": f"http://127.0.0.1:{plain.server_address[1]}",
             "http_sink_tls": f"https://127.0.0.1:{tls.server_address[1]}",
-            "http_sink_ca": os.path.abspath(ca)}
+            "http_sink_mtls": f"https://127.0.0.1:{mtls.server_address[1]}",
+            "http_sink_ca": os.path.abspath(ca),
+            "http_sink_client_cert": os.path.abspath(client_cert),
+            "http_sink_client_key": os.path.abspath(client_key),
+            "http_sink_client_key_password": CLIENT_KEY_PASSWORD}
     tmp = args.info + ".tmp"
     with open(tmp, "w") as f:
         json.dump(info, f)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SluiceTesting
 import Testing
 @testable import SluiceHTTP
 
@@ -111,5 +112,57 @@ import Testing
                                                          body: Array("x".utf8)))
         #expect(r2.status == 200)
         #expect(try sink.requests("/again").first?["body"] as? String == "x")
+    }
+}
+
+@Suite struct HTTPClientMutualTLSAndProxyTests {
+    let logs = LogCapture()
+
+    @Test func clientCertificateWithEncryptedKey() async throws {
+        let sink = try Sink()
+        let mtls = try TestServices.url("http_sink_mtls")
+        let keyPassword = try TestServices.url("http_sink_client_key_password")
+        let tls = HTTPTLSConfiguration(certificateAuthorities: [sink.caFile],
+                                       clientCertificate: try TestServices.path("http_sink_client_cert"),
+                                       clientKey: try TestServices.path("http_sink_client_key"),
+                                       clientKeyPassword: keyPassword)
+        let http = try HTTPClient(configuration: .init(tls: tls), logger: logs.logger)
+        defer { http.shutdown() }
+        let r = try await http.execute(HTTPRequest(method: .post, url: mtls + sink.prefix + "/mtls", body: Array("m".utf8)))
+        #expect(r.status == 200)
+        let rec = try #require(try sink.requests("/mtls").first)
+        #expect(rec["client_cert_subject"] as? String == "sluice-client")
+
+        // A wrong key password and a missing certificate both fail.
+        var wrong = tls
+        wrong.clientKeyPassword = "not-the-password"
+        let bad = try HTTPClient(configuration: .init(tls: wrong), logger: logs.logger)
+        defer { bad.shutdown() }
+        let e1 = await #expect(throws: HTTPClientError.self) { try await bad.execute(HTTPRequest(url: mtls + sink.prefix + "/nokey")) }
+        #expect(e1?.kind == .tls)
+        #expect(e1?.description.contains("not-the-password") == false)
+        let anonymous = try HTTPClient(configuration: .init(tls: .init(certificateAuthorities: [sink.caFile])), logger: logs.logger)
+        defer { anonymous.shutdown() }
+        let e2 = await #expect(throws: HTTPClientError.self) { try await anonymous.execute(HTTPRequest(url: mtls + sink.prefix + "/nocert")) }
+        // Under TLS 1.3 the server rejects the missing certificate after the handshake: curl
+        // reports the alert (.tls) or, when the server closed first, a failed send or read.
+        #expect([.tls, .send, .receive].contains(e2?.kind), "\(String(describing: e2))")
+        #expect(try sink.requests("/no").isEmpty)
+        #expect(!logs.all.contains(keyPassword))
+    }
+
+    @Test func requestsGoThroughTheProxyWithItsCredentials() async throws {
+        let sink = try Sink()
+        let proxyPassword = "proxy-pw-5772156649"
+        let proxy = sink.base.replacingOccurrences(of: "http://", with: "http://puser:\(proxyPassword)@")
+        let http = try HTTPClient(configuration: .init(proxy: proxy), logger: logs.logger)
+        defer { http.shutdown() }
+        let target = "http://origin.invalid" + sink.prefix + "/via-proxy"
+        let r = try await http.execute(HTTPRequest(method: .post, url: target, body: Array("p".utf8)))
+        #expect(r.status == 200)
+        let rec = try #require(try sink.requests("/via-proxy").first)
+        #expect(rec["proxy_target"] as? String == target)
+        #expect((rec["headers"] as? [String: String])?["proxy-authorization"] == "Basic " + Base64.encode(Array("puser:\(proxyPassword)".utf8)))
+        #expect(!logs.all.contains(proxyPassword))
     }
 }

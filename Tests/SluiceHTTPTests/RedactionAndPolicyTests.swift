@@ -1,3 +1,4 @@
+import CCurl
 import SluiceTesting
 import Testing
 @testable import SluiceHTTP
@@ -42,6 +43,18 @@ import Testing
         #expect([301, 400, 401, 403, 404, 413, 501].allSatisfy { p.classify(status: $0) == .permanentFailure })
         #expect(p.classify(error: HTTPClientError(kind: .tls, request: "GET x", message: "")) == .permanentFailure)
         #expect(p.classify(error: HTTPClientError(kind: .timeout, request: "GET x", message: "")) == .retry)
+    }
+
+    @Test func curlCodesMapToKinds() {
+        let alert = "OpenSSL SSL_read: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0"
+        #expect(HTTPClientError.kind(of: CURLE_RECV_ERROR, viaProxy: false, message: alert) == .tls)
+        #expect(HTTPClientError.kind(of: CURLE_RECV_ERROR, viaProxy: false, message: "Connection reset by peer") == .receive)
+        #expect(HTTPClientError.kind(of: CURLE_COULDNT_CONNECT, viaProxy: false, message: "") == .connectionRefused)
+        #expect(HTTPClientError.kind(of: CURLE_COULDNT_CONNECT, viaProxy: true, message: "") == .proxy)
+        #expect(HTTPClientError.kind(of: CURLE_COULDNT_RESOLVE_HOST, viaProxy: false, message: "") == .dns)
+        #expect(HTTPClientError.kind(of: CURLE_PEER_FAILED_VERIFICATION, viaProxy: false, message: "") == .tls)
+        #expect(HTTPClientError.kind(of: CURLE_OPERATION_TIMEDOUT, viaProxy: false, message: "") == .timeout)
+        #expect(HTTPClientError.kind(of: CURLE_TOO_MANY_REDIRECTS, viaProxy: false, message: "") == .other)
     }
 
     @Test func retryAfter() {
