@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Decides what a response status or a client error means for delivery.
 public struct HTTPRetryPolicy: Sendable {
     public enum Decision: Sendable, Equatable {
@@ -40,9 +42,10 @@ public struct HTTPRetryPolicy: Sendable {
         return .seconds(max(0, date - now.rounded(.down)))
     }
 
-    /// `retryAfter(_:now:)` of the response's `Retry-After` header.
-    public static func retryAfter(_ response: HTTPResponse, now: Double) -> Duration? {
-        retryAfter(response.headers["Retry-After"], now: now)
+    /// `retryAfter(_:now:)` of the response's `Retry-After` header; `now` defaults to the
+    /// current time.
+    public static func retryAfter(_ response: HTTPResponse, now: Double? = nil) -> Duration? {
+        retryAfter(response.headers["Retry-After"], now: now ?? Double(Timestamp.now().epochSeconds))
     }
 }
 
