@@ -24,9 +24,11 @@ run: release
 	@echo "--- $$(wc -l < out/people.jsonl) people written to out/people.jsonl; the first two:"
 	@head -n 2 out/people.jsonl
 
+# Test servers (scripts/services.sh) run only around `swift test` and stop even when it fails.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --no-parallel
+	@scripts/services.sh start || { scripts/services.sh stop; exit 1; }; \
+	  $(SWIFT) test --skip-build --no-parallel; rc=$$?; scripts/services.sh stop; exit $$rc
 	@$(MAKE) --no-print-directory example
 
 # The custom-plugin example builds against this checkout and runs its filter.

@@ -10,6 +10,8 @@ let package = Package(
         // the command line with their own plugin types registered.
         .library(name: "Sluice", targets: ["SluiceCore", "SluiceCLI", "StandardPlugins", "GrokPlugins"]),
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
+        // The one HTTP client of every HTTP-speaking plugin family (libcurl).
+        .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,12 +21,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // CRC-32C with the CPU's instruction, for the persistent queue's record checksums.
         .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         .target(name: "SluiceCore",
                 dependencies: ["CPCRE2", "CZlib", "CCRC32C", .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceCore"),
+        .target(name: "SluiceHTTP",
+                dependencies: ["CCurl", "SluiceCore", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/SluiceHTTP"),
         .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
         // Field extraction: grok (with its pattern library), dissect, kv, csv, fingerprint.
         .target(name: "GrokPlugins",
@@ -49,6 +56,10 @@ let package = Package(
                     path: "Tests/StandardTests"),
         .testTarget(name: "GrokTests", dependencies: ["SluiceCore", "GrokPlugins", "SluiceTesting"],
                     path: "Tests/GrokTests"),
+        .testTarget(name: "SluiceHTTPTests",
+                    dependencies: ["SluiceHTTP", "SluiceCore", "SluiceTesting",
+                                   .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/SluiceHTTPTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
