@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
         // The one HTTP client of every HTTP-speaking plugin family (libcurl).
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "HTTPPlugins", targets: ["HTTPPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,8 @@ let package = Package(
         .target(name: "SluiceHTTP",
                 dependencies: ["CCurl", "SluiceCore", .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceHTTP"),
+        // The `http` output: the first plugin on SluiceHTTP, the template of the REST outputs.
+        .target(name: "HTTPPlugins", dependencies: ["SluiceCore", "SluiceHTTP"], path: "Plugins/HTTP"),
         .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
         // Field extraction: grok (with its pattern library), dissect, kv, csv, fingerprint.
         .target(name: "GrokPlugins",
@@ -60,6 +63,8 @@ let package = Package(
                     dependencies: ["SluiceHTTP", "SluiceCore", "SluiceTesting",
                                    .product(name: "Logging", package: "swift-log")],
                     path: "Tests/SluiceHTTPTests"),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTPPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
+                    path: "Tests/HTTPTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ import Synchronization
 /// ```swift
 /// let capture = LogCapture()
 /// let context = PluginContext(logger: capture.logger, pipeline: PipelineSettings())
-/// #expect(!capture.text.contains("hunter2"))
+/// #expect(!capture.all.contains("hunter2"))
 /// ```
 public final class LogCapture: Sendable {
     public struct Entry: Sendable {
@@ -20,7 +20,9 @@ public final class LogCapture: Sendable {
 
     public var entries: [Entry] { state.withLock { $0 } }
     /// Every line with its metadata, one per line.
-    public var text: String { entries.map { "\($0.level) \($0.message) \($0.metadata)" }.joined(separator: "\n") }
+    public var all: String { entries.map { "\($0.level) \($0.message) \($0.metadata)" }.joined(separator: "\n") }
+    /// How many lines were logged at `level`.
+    public func count(_ level: Logger.Level) -> Int { entries.filter { $0.level == level }.count }
 
     /// A logger at trace level writing here.
     public var logger: Logger {

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Logging
 import Testing
@@ -7,7 +8,7 @@ import Testing
     let logs = LogCapture()
 
     @Test func streamDeliversChunksAsTheyArrive() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try HTTPClient(logger: logs.logger)
         defer { http.shutdown() }
         let start = ContinuousClock.now
@@ -28,7 +29,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func endingTheStreamStopsTheTransfer(explicitly: Bool) async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try HTTPClient(logger: logs.logger)
         defer { http.shutdown() }
         let path = "/_stream?chunks=100&interval=0.1&id=" + sink.prefix.dropFirst()
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func shutdownCancelsInFlightRequestsPromptly() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         try sink.scenario("/hang", ["mode": "slow", "delay_seconds": 5])
         let http = try HTTPClient(logger: logs.logger)
         let tasks = (0..<5).map { _ in
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func taskCancellationAbortsTheRequest() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         try sink.scenario("/hang", ["mode": "slow", "delay_seconds": 5])
         let http = try HTTPClient(logger: logs.logger)
         defer { http.shutdown() }

@@ -8,7 +8,7 @@ import Testing
     let logs = LogCapture()
 
     @Test func tlsFailsWithoutTheCAAndSucceedsWithIt() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let plain = try HTTPClient(logger: logs.logger)
         defer { plain.shutdown() }
         let error = await #expect(throws: HTTPClientError.self) {
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func severalCAFilesAreTrustedTogether() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         // A second, unrelated CA file next to the right one: curl gets both as one bundle.
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-other-ca-\(UUID()).pem").path
         let ca = try String(contentsOfFile: sink.caFile, encoding: .utf8)
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func caDirectoryIsTrusted() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         // OpenSSL looks a CA up in a directory by its subject hash: HASH.0.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-ca-dir-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func verificationNoneConnectsAndWarnsOnce() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try HTTPClient(configuration: .init(tls: .init(verificationMode: .none)), logger: logs.logger)
         defer { http.shutdown() }
         for _ in 0..<3 {
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func redirectIsNotFollowedByDefaultAndExposesLocation() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try HTTPClient(logger: logs.logger)
         defer { http.shutdown() }
         let r = try await http.execute(HTTPRequest(method: .put, url: sink.base + "/_redirect307" + sink.prefix + "/target",
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func followedRedirectResendsMethodAndBody() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try HTTPClient(logger: logs.logger)
         defer { http.shutdown() }
         let body = Array(String(repeating: "block of file data\n", count: 1000).utf8)
@@ -119,7 +119,7 @@ import Testing
     let logs = LogCapture()
 
     @Test func clientCertificateWithEncryptedKey() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let mtls = try TestServices.url("http_sink_mtls")
         let keyPassword = try TestServices.url("http_sink_client_key_password")
         let tls = HTTPTLSConfiguration(certificateAuthorities: [sink.caFile],
@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func requestsGoThroughTheProxyWithItsCredentials() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let proxyPassword = "proxy-pw-5772156649"
         let proxy = sink.base.replacingOccurrences(of: "http://", with: "http://puser:\(proxyPassword)@")
         let http = try HTTPClient(configuration: .init(proxy: proxy), logger: logs.logger)

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Logging
 import SluiceCore
@@ -14,7 +15,7 @@ import Testing
     }
 
     @Test func postedBodyAndHeadersReachTheServer() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try client()
         defer { http.shutdown() }
         let body = Array(#"{"message":"hello","n":1}"#.utf8)
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func putDeleteAndHeadUseTheirMethods() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try client()
         defer { http.shutdown() }
         #expect(try await http.execute(HTTPRequest(method: .put, url: sink.url("/m"), body: Array("p".utf8))).status == 200)
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func gzipRequestBodyArrivesCompressedAndDecodes() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try client { $0.compressRequestBody = true }
         defer { http.shutdown() }
         let line = String(repeating: "{\"message\":\"a repetitive log line\"}\n", count: 200)
@@ -67,7 +68,7 @@ import Testing
     }
 
     @Test func gzipResponsesAreDecoded() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try client()
         defer { http.shutdown() }
         let r = try await http.execute(HTTPRequest(url: sink.base + "/_gzip"))
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func sequentialRequestsReuseAConnection() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try client()
         defer { http.shutdown() }
         var opened = 0
@@ -106,7 +107,7 @@ import Testing
     }
 
     @Test func slowServerHitsTheRequestTimeout() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         try sink.scenario("/slow", ["mode": "slow", "delay_seconds": 3])
         let http = try client { $0.requestTimeout = .milliseconds(400) }
         defer { http.shutdown() }
@@ -123,7 +124,7 @@ import Testing
     }
 
     @Test func statusesAreClassifiedForRetry() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         try sink.scenario("/busy", ["mode": "status", "status": 503, "for_requests": 1, "headers": ["Retry-After": "7"]])
         try sink.scenario("/bad", ["mode": "status", "status": 400])
         let http = try client()
@@ -142,7 +143,7 @@ import Testing
     }
 
     @Test func droppedConnectionIsARetriableReceiveError() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         try sink.scenario("/drop", ["mode": "close"])
         let http = try client()
         defer { http.shutdown() }
@@ -154,7 +155,7 @@ import Testing
     }
 
     @Test func hundredConcurrentRequestsComplete() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try client { $0.maxConnections = 16; $0.maxConnectionsPerHost = 16 }
         defer { http.shutdown() }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -172,7 +173,7 @@ import Testing
     }
 
     @Test func maxConnectionsLimitsParallelism() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         try sink.scenario("/lim", ["mode": "slow", "delay_seconds": 0.3])
         let http = try client { $0.maxConnections = 2 }
         defer { http.shutdown() }

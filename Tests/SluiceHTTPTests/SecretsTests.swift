@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Logging
 import Testing
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func credentialsReachTheServerButNoLogOrError() async throws {
-        let sink = try Sink()
+        let sink = try HTTPSink()
         let http = try HTTPClient(configuration: .init(secretHeaders: ["X-Custom-Secret"]), logger: logs.logger)
         defer { http.shutdown() }
         _ = try await http.execute(HTTPRequest(method: .post, url: sink.url("/basic"), body: [1], auth: .basic(user: "elastic", password: password)))
