@@ -113,6 +113,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def send(self, status, body=b"", headers=None):
+        if getattr(self, "record", None) is not None:
+            self.record["status"] = status  # what the request was answered, for read-back
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -127,6 +129,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, json.dumps(obj).encode(), headers)
 
     def do_any(self):
+        self.record = None  # the handler lives as long as a kept-alive connection
         raw = self.read_body()
         url = urlsplit(self.path)
         if url.path.startswith("/_control/"):
@@ -142,8 +145,9 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "body": body.decode("utf-8", "replace"), "raw_length": len(raw),
             "client_port": self.client_address[1], "tls": isinstance(self.request, ssl.SSLSocket),
-            "client_cert_subject": self.client_subject(),
+            "client_cert_subject": self.client_subject(), "time": time.time(),
         }
+        self.record = record
         with LOCK:
             REQUESTS.append(record)
         if url.path == "/_stream":
