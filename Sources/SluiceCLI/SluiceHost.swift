@@ -34,7 +34,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "Runs Logstash-syntax pipelines: inputs, filters, outputs.",
         version: SluiceVersion.string,
-        subcommands: [Run.self, Check.self, PluginsCommand.self, QueueCommand.self, GrokCommand.self, VersionCommand.self],
+        subcommands: [Run.self, Check.self, PluginsCommand.self, SettingsCommand.self, QueueCommand.self, GrokCommand.self, VersionCommand.self],
         defaultSubcommand: Run.self)
 }
 
