@@ -20,7 +20,7 @@ struct SettingsCommand: ParsableCommand {
             print("| --- | --- | --- | --- | --- |")
             for s in PipelineSettingSpecs.all {
                 let flag = SettingFlags.shown(s.key).map { "`\($0)`" } ?? ""
-                let d = s.defaultValue.map { "`\($0)`" } ?? s.defaultNote ?? ""
+                let d = s.defaultValue.map { "`\($0)`" } ?? s.defaultNote?.replacingAngleBrackets() ?? ""
                 print("| `\(s.key)` | \(flag) | \(s.type) | \(d) | \(s.doc) |")
             }
             return
@@ -32,5 +32,20 @@ struct SettingsCommand: ParsableCommand {
             print(line)
             print("    \(s.doc)")
         }
+    }
+}
+
+extension String {
+    /// `<path.data>` would be read as an HTML tag in markdown.
+    func replacingAngleBrackets() -> String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 }

@@ -22,8 +22,8 @@ public enum PipelineSettingType: Sendable, CustomStringConvertible {
         case .bytes: return "bytes (64mb, 1gb)"
         case .milliseconds: return "milliseconds"
         case .duration(let bare): return bare == nil ? "duration (5d, 12h, 30m)" : "duration (60s, 2m, 500ms or seconds)"
-        case .oneOf(let vs): return vs.joined(separator: " | ")
-        case .bool: return "true | false"
+        case .oneOf(let vs): return "one of " + vs.joined(separator: ", ")
+        case .bool: return "true or false"
         case .string: return "string"
         case .path: return "path"
         }
