@@ -6,9 +6,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
-        // The host as a library: custom plugin packages depend on this and start
-        // the command line with their own plugin types registered.
-        .library(name: "Sluice", targets: ["SluiceCore", "SluiceCLI", "StandardPlugins", "GrokPlugins"]),
+        // The core: what a plugin is written against. It carries no family, so a custom plugin
+        // package that needs only the core builds with libpcre2 and zlib alone.
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
+        // One product per plugin family: a package pulls in only the C libraries of what it uses.
+        .library(name: "StandardPlugins", targets: ["StandardPlugins"]),
+        .library(name: "GrokPlugins", targets: ["GrokPlugins"]),
+        .library(name: "KafkaPlugins", targets: ["KafkaPlugins"]),
+        .library(name: "MongoDBPlugins", targets: ["MongoDBPlugins"]),
+        // The command line as a library: a custom plugin package starts it with the families
+        // it chose and its own plugins (`SluiceHost.main(families:registering:)`).
+        .library(name: "Sluice", targets: ["SluiceCLI"]),
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
     ],
     dependencies: [
@@ -20,6 +28,10 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CMongoC", path: "Sources/CMongoC", pkgConfig: "libmongoc-1.0",
+                       providers: [.apt(["libmongoc-dev"])]),
         // CRC-32C with the CPU's instruction, for the persistent queue's record checksums.
         .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         .target(name: "SluiceCore",
@@ -30,8 +42,12 @@ let package = Package(
         .target(name: "GrokPlugins",
                 dependencies: ["SluiceCore", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Plugins/Grok", exclude: ["patterns"]),
+        .target(name: "KafkaPlugins", dependencies: ["SluiceCore", "CRdKafka"], path: "Plugins/Kafka"),
+        .target(name: "MongoDBPlugins", dependencies: ["SluiceCore", "CMongoC"], path: "Plugins/MongoDB"),
+        // The command line. It lists no family: the `sluice` executable passes them in. It uses
+        // GrokPlugins only for the `sluice grok` debugger (libpcre2, like the core).
         .target(name: "SluiceCLI",
-                dependencies: ["SluiceCore", "StandardPlugins", "GrokPlugins",
+                dependencies: ["SluiceCore", "GrokPlugins",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceCLI"),
@@ -40,7 +56,9 @@ let package = Package(
         // mimalloc replaces glibc's malloc in the `sluice` binary: events are allocated on one
         // thread and freed on another, which glibc's per-thread arenas handle with a lock
         // (about 10% of the CPU of a grok pipeline; see `make bench`).
-        .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], path: "Sources/sluice",
+        .executableTarget(name: "sluice",
+                          dependencies: ["SluiceCLI", "StandardPlugins", "GrokPlugins", "KafkaPlugins", "MongoDBPlugins"],
+                          path: "Sources/sluice",
                           linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests",
                     exclude: ["Fixtures"]),
@@ -48,6 +66,8 @@ let package = Package(
                     path: "Tests/StandardTests"),
         .testTarget(name: "GrokTests", dependencies: ["SluiceCore", "GrokPlugins", "SluiceTesting"],
                     path: "Tests/GrokTests"),
+        .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "CRdKafka"], path: "Tests/KafkaTests"),
+        .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC"], path: "Tests/MongoDBTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
