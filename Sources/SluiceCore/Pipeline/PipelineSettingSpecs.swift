@@ -41,7 +41,7 @@ public enum PipelineSettingSpecs {
         oneOf("log.level", PipelineSettings.logLevels, default: "info", doc: "Least severe log messages shown.",
               { $0.logLevel = $1 }, { $0.logLevel }),
         bool("config.support_escapes", default: "false",
-             doc: "Interpret backslash escapes (\\n, \\t, \\\") in quoted strings of pipeline files.",
+             doc: "Interpret backslash escapes such as `\\n` and `\\t` in quoted strings of pipeline files.",
              { $0.supportEscapes = $1 }, { $0.supportEscapes }),
     ]
 
@@ -72,7 +72,7 @@ public enum PipelineSettingSpecs {
         bool("dead_letter_queue.enable", default: "false", doc: "Write events outputs cannot deliver to the dead-letter queue.",
              { $0.deadLetterQueue.enabled = $1 }, { $0.deadLetterQueue.enabled }),
         PipelineSettingSpec("path.dead_letter_queue", .path, default: nil, defaultNote: "<path.data>/dead_letter_queue",
-                            doc: "Directory of the dead-letter queue (entries go under <path>/<pipeline.id>/).",
+                            doc: "Directory of the dead-letter queue; each pipeline writes to a subdirectory named by its pipeline.id.",
                             apply: { $0.deadLetterQueue.path = $1.string }, read: { $0.deadLetterQueue.path.map { .string($0) } }),
         bytes("dead_letter_queue.max_bytes", default: "1024mb", doc: "The most the dead-letter segments of one pipeline may hold.",
               { $0.deadLetterQueue.maxBytes = $1 }, { $0.deadLetterQueue.maxBytes }),
