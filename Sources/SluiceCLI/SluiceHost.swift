@@ -24,10 +24,13 @@ public enum SluiceHost {
         await SluiceCommand.main()
     }
 
-    /// Every plugin the host knows: the core codecs, then the families in the order given.
-    public static func registry() -> PluginRegistry {
+    /// Every plugin the host knows: the core codecs, then the families `main` was given.
+    public static func registry() -> PluginRegistry { registry(families: families.withLock { $0 }) }
+
+    /// The core codecs, then `families` in order (for tests that build the binary's registry).
+    public static func registry(families: [PluginFamily]) -> PluginRegistry {
         var r = PluginRegistry()
-        for register in families.withLock({ $0 }) { register(&r) }
+        for register in families { register(&r) }
         return r
     }
 }
