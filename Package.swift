@@ -6,11 +6,19 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
-        // The host as a library: custom plugin packages depend on this and start
-        // the command line with their own plugin types registered.
-        .library(name: "Sluice", targets: ["SluiceCore", "SluiceCLI", "StandardPlugins", "GrokPlugins"]),
+        // The core: what a plugin is written against. It carries no family, so a custom plugin
+        // package that needs only the core builds with libpcre2 and zlib alone.
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
+        // One product per plugin family: a package pulls in only the C libraries of what it uses.
+        .library(name: "StandardPlugins", targets: ["StandardPlugins"]),
+        .library(name: "GrokPlugins", targets: ["GrokPlugins"]),
+        .library(name: "KafkaPlugins", targets: ["KafkaPlugins"]),
+        .library(name: "MongoDBPlugins", targets: ["MongoDBPlugins"]),
+        // The command line as a library: a custom plugin package starts it with the families
+        // it chose and its own plugins (`SluiceHost.main(families:registering:)`).
+        .library(name: "Sluice", targets: ["SluiceCLI"]),
         .library(name: "SluiceTesting", targets: ["SluiceTesting"]),
-        // The one HTTP client of every HTTP-speaking plugin family (libcurl).
+        // The one HTTP client of every HTTP-speaking plugin family (libcurl), and the `http` family.
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "HTTPPlugins", targets: ["HTTPPlugins"]),
     ],
@@ -25,6 +33,10 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CMongoC", path: "Sources/CMongoC", pkgConfig: "libmongoc-1.0",
+                       providers: [.apt(["libmongoc-dev"])]),
         // CRC-32C with the CPU's instruction, for the persistent queue's record checksums.
         .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         .target(name: "SluiceCore",
@@ -40,8 +52,12 @@ let package = Package(
         .target(name: "GrokPlugins",
                 dependencies: ["SluiceCore", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Plugins/Grok", exclude: ["patterns"]),
+        .target(name: "KafkaPlugins", dependencies: ["SluiceCore", "CRdKafka"], path: "Plugins/Kafka"),
+        .target(name: "MongoDBPlugins", dependencies: ["SluiceCore", "CMongoC"], path: "Plugins/MongoDB"),
+        // The command line. It lists no family: the `sluice` executable passes them in. It uses
+        // GrokPlugins only for the `sluice grok` debugger (libpcre2, like the core).
         .target(name: "SluiceCLI",
-                dependencies: ["SluiceCore", "StandardPlugins", "GrokPlugins",
+                dependencies: ["SluiceCore", "GrokPlugins",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SluiceCLI"),
@@ -51,7 +67,9 @@ let package = Package(
         // mimalloc replaces glibc's malloc in the `sluice` binary: events are allocated on one
         // thread and freed on another, which glibc's per-thread arenas handle with a lock
         // (about 10% of the CPU of a grok pipeline; see `make bench`).
-        .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], path: "Sources/sluice",
+        .executableTarget(name: "sluice",
+                          dependencies: ["SluiceCLI", "StandardPlugins", "GrokPlugins", "HTTPPlugins", "KafkaPlugins", "MongoDBPlugins"],
+                          path: "Sources/sluice",
                           linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests",
                     exclude: ["Fixtures"]),
@@ -65,6 +83,8 @@ let package = Package(
                     path: "Tests/SluiceHTTPTests"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
                     path: "Tests/HTTPTests"),
+        .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "CRdKafka"], path: "Tests/KafkaTests"),
+        .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC"], path: "Tests/MongoDBTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -58,20 +58,20 @@ public final class CSVFilter: FilterPlugin {
     public init(settings: PluginSettings, context: PluginContext) throws {
         id = settings.id
         logger = context.logger
-        source = try ExtractSettings.field(settings.string("source") ?? "message", setting: "source", in: settings)
+        source = try ExtractSettings.field(try settings.declaredString("source"), setting: "source", in: settings)
         target = try settings.string("target").map { t throws(ConfigError) in
             try ExtractSettings.field(t, setting: "target", in: settings)
         }
         columns = settings.strings("columns").map { Optional($0) }
-        autodetect = settings.bool("autodetect_column_names") ?? false
-        autogenerate = settings.bool("autogenerate_column_names") ?? true
-        skipHeader = settings.bool("skip_header") ?? false
-        skipEmptyColumns = settings.bool("skip_empty_columns") ?? false
-        skipEmptyRows = settings.bool("skip_empty_rows") ?? false
+        autodetect = try settings.declaredBool("autodetect_column_names")
+        autogenerate = try settings.declaredBool("autogenerate_column_names")
+        skipHeader = try settings.declaredBool("skip_header")
+        skipEmptyColumns = try settings.declaredBool("skip_empty_columns")
+        skipEmptyRows = try settings.declaredBool("skip_empty_rows")
 
-        let separator = settings.string("separator") ?? ","
+        let separator = try settings.declaredString("separator")
         guard !separator.isEmpty else { throw settings.error("separator", "must be at least one character") }
-        var quote = settings.string("quote_char") ?? "\""
+        var quote = try settings.declaredString("quote_char")
         if quote == "\\x00" { quote = "\u{0}" }  // as Logstash: the text `\x00` means NUL
         guard quote.unicodeScalars.count == 1 else {
             throw settings.error("quote_char", "must be a single character, got `\(quote)`")
@@ -88,7 +88,7 @@ public final class CSVFilter: FilterPlugin {
             conversions[entry.key] = c
         }
         self.conversions = conversions
-        if ExtractSettings.ecsEnabled(settings) && target == nil {
+        if try ExtractSettings.ecsEnabled(settings) && target == nil {
             logger.info("csv \(id): ECS compatibility is on but `target` is not set; columns go to the event root and may clash with ECS fields")
         }
     }

@@ -25,7 +25,7 @@ enum ExtractSettings {
     }
 
     /// True when `ecs_compatibility` asks for ECS field names.
-    static func ecsEnabled(_ settings: PluginSettings) -> Bool {
-        (settings.string("ecs_compatibility") ?? "disabled") != "disabled"
+    static func ecsEnabled(_ settings: PluginSettings) throws(ConfigError) -> Bool {
+        try settings.declaredString("ecs_compatibility") != "disabled"
     }
 }

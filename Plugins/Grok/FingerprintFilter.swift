@@ -60,12 +60,12 @@ public final class FingerprintFilter: FilterPlugin {
         id = settings.id
         logger = context.logger
         base64 = settings.bool("base64encode") ?? false
-        concatenateSources = settings.bool("concatenate_sources") ?? false
-        concatenateAll = settings.bool("concatenate_all_fields") ?? false
+        concatenateSources = try settings.declaredBool("concatenate_sources")
+        concatenateAll = try settings.declaredBool("concatenate_all_fields")
         let keyText = settings.string("key")
         key = keyText.map { SymmetricKey(data: Array($0.utf8)) }
 
-        let ecs = settings.string("ecs_compatibility") ?? "disabled"
+        let ecs = try settings.declaredString("ecs_compatibility")
         let targetText = settings.string("target") ?? (ecs == "disabled" ? "fingerprint" : "[event][hash]")
         target = try ExtractSettings.field(targetText, setting: "target", in: settings)
         sources = try settings.strings("source").map { s throws(ConfigError) in
@@ -74,7 +74,7 @@ public final class FingerprintFilter: FilterPlugin {
         // Ruby's `Array#sort` on strings: bytewise.
         sortedSources = sources.sorted { $0.text.utf8.lexicographicallyPrecedes($1.text.utf8) }
 
-        switch settings.string("method") ?? "SHA1" {
+        switch try settings.declaredString("method") {
         case "SHA1": method = .digest(.sha1)
         case "SHA256": method = .digest(.sha256)
         case "SHA384": method = .digest(.sha384)

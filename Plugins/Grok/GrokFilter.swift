@@ -59,11 +59,11 @@ public final class GrokFilter: FilterPlugin {
     public init(settings: PluginSettings, context: PluginContext) throws {
         id = settings.id
         logger = context.logger
-        breakOnMatch = settings.bool("break_on_match") ?? true
-        captures = GrokCaptureStore(keepEmpty: settings.bool("keep_empty_captures") ?? false)
+        breakOnMatch = try settings.declaredBool("break_on_match")
+        captures = GrokCaptureStore(keepEmpty: try settings.declaredBool("keep_empty_captures"))
         tagOnFailure = settings.strings("tag_on_failure")
-        tagOnTimeout = settings.string("tag_on_timeout") ?? "_groktimeout"
-        let mode = GrokECSMode(rawValue: settings.string("ecs_compatibility") ?? "v8") ?? .v8
+        tagOnTimeout = try settings.declaredString("tag_on_timeout")
+        let mode = GrokECSMode(rawValue: try settings.declaredString("ecs_compatibility")) ?? .v8
         let library = try Self.library(settings, mode: mode)
 
         let target = settings.fieldReference("target")
@@ -73,8 +73,8 @@ public final class GrokFilter: FilterPlugin {
                 throw settings.error("overwrite", error.description)
             }
         }
-        let limits = RegexMatchLimits(GrokTimeout.limits(timeoutMillis: settings.int("timeout_millis") ?? 30000))
-        let namedOnly = settings.bool("named_captures_only") ?? true
+        let limits = RegexMatchLimits(GrokTimeout.limits(timeoutMillis: try settings.declaredInt("timeout_millis")))
+        let namedOnly = try settings.declaredBool("named_captures_only")
 
         var fields: [FieldPatterns] = []
         for entry in settings.hash("match") {
@@ -109,8 +109,9 @@ public final class GrokFilter: FilterPlugin {
         var library = GrokLibrary.builtIn(mode)
         let dirs = settings.strings("patterns_dir")
         if !dirs.isEmpty {
+            let glob = try settings.declaredString("patterns_files_glob")
             do {
-                try library.addFiles(from: dirs, glob: settings.string("patterns_files_glob") ?? "*")
+                try library.addFiles(from: dirs, glob: glob)
             } catch {
                 throw settings.error("patterns_dir", error.message)
             }

@@ -96,17 +96,17 @@ public final class KVFilter: FilterPlugin {
     public init(settings: PluginSettings, context: PluginContext) throws {
         id = settings.id
         logger = context.logger
-        source = try ExtractSettings.field(settings.string("source") ?? "message", setting: "source", in: settings)
+        source = try ExtractSettings.field(try settings.declaredString("source"), setting: "source", in: settings)
         target = try settings.string("target").map { t throws(ConfigError) in try ExtractSettings.field(t, setting: "target", in: settings) }
 
         var o = KVScanner.Options()
-        o.fieldSplit = settings.string("field_split") ?? " "
-        o.valueSplit = settings.string("value_split") ?? "="
+        o.fieldSplit = try settings.declaredString("field_split")
+        o.valueSplit = try settings.declaredString("value_split")
         guard !o.valueSplit.isEmpty else { throw settings.error("value_split", "must be a non-empty string") }
         o.fieldSplitPattern = try ExtractSettings.nonEmpty("field_split_pattern", in: settings)
         o.valueSplitPattern = try ExtractSettings.nonEmpty("value_split_pattern", in: settings)
         o.lenient = settings.string("whitespace") != "strict"
-        o.includeBrackets = settings.bool("include_brackets") ?? true
+        o.includeBrackets = try settings.declaredBool("include_brackets")
         do { scanner = try KVScanner(o) } catch { throw settings.error(error.setting, error.message) }
 
         func charClass(_ name: String, trim: Bool) throws(ConfigError) -> Regex? {
@@ -122,21 +122,21 @@ public final class KVFilter: FilterPlugin {
 
         include = settings.strings("include_keys").map { Template($0) }
         exclude = settings.strings("exclude_keys").map { Template($0) }
-        prefix = Template(settings.string("prefix") ?? "")
+        prefix = Template(try settings.declaredString("prefix"))
         constantRules = (include + exclude + [prefix]).allSatisfy(\.isConstant)
             ? KeyRules(include: Set(include.map(\.text)), exclude: Set(exclude.map(\.text)), prefix: prefix.text)
             : nil
         defaults = settings.hash("default_keys")
-        recursive = settings.bool("recursive") ?? false
-        allowDuplicates = settings.bool("allow_duplicate_values") ?? true
+        recursive = try settings.declaredBool("recursive")
+        allowDuplicates = try settings.declaredBool("allow_duplicate_values")
         transformKey = settings.string("transform_key").flatMap(Transform.init(rawValue:))
         transformValue = settings.string("transform_value").flatMap(Transform.init(rawValue:))
-        let millis = settings.int("timeout_millis") ?? 30_000
+        let millis = try settings.declaredInt("timeout_millis")
         guard millis >= 0 else { throw settings.error("timeout_millis", "must be 0 (no timeout) or more, got \(millis)") }
         timeout = millis > 0 ? .milliseconds(millis) : nil
-        tagOnTimeout = settings.string("tag_on_timeout") ?? "_kv_filter_timeout"
+        tagOnTimeout = try settings.declaredString("tag_on_timeout")
         tagOnFailure = settings.strings("tag_on_failure")
-        if ExtractSettings.ecsEnabled(settings) && target == nil {
+        if try ExtractSettings.ecsEnabled(settings) && target == nil {
             logger.info("kv \(id): ECS compatibility is on but `target` is not set; keys go to the event root and may clash with ECS fields")
         }
     }

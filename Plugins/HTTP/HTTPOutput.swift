@@ -56,8 +56,8 @@ public final class HTTPOutput: OutputPlugin {
     public init(settings: PluginSettings, context: PluginContext) throws {
         guard let url = settings.template("url") else { throw settings.error("url", "is required") }
         self.url = url
-        method = HTTPMethod((settings.string("http_method") ?? "post").uppercased())
-        guard let format = HTTPOutputEncoder.Format(rawValue: settings.string("format") ?? "json") else {
+        method = HTTPMethod(try settings.declaredString("http_method").uppercased())
+        guard let format = HTTPOutputEncoder.Format(rawValue: try settings.declaredString("format")) else {
             throw settings.error("format", "is not a known format")
         }
         let message = settings.string("message").map { Template($0) }
@@ -82,12 +82,12 @@ public final class HTTPOutput: OutputPlugin {
         }
         policy = HTTPRetryPolicy(retryableStatuses: try codes("retryable_codes"))
         ignorable = try codes("ignorable_codes")
-        retryFailed = settings.bool("retry_failed") ?? true
+        retryFailed = try settings.declaredBool("retry_failed")
         let idempotent: Set<HTTPMethod> = [.get, .head, .put, .delete]
         automaticRetries = idempotent.contains(method) || settings.bool("retry_non_idempotent") == true
-            ? max(0, settings.int("automatic_retries") ?? 1) : 0
+            ? max(0, try settings.declaredInt("automatic_retries")) : 0
         var configuration = try HTTPPluginSettings.configuration(settings)
-        configuration.compressRequestBody = settings.bool("http_compression") ?? false
+        configuration.compressRequestBody = try settings.declaredBool("http_compression")
         self.configuration = configuration
         stallTimeout = HTTPPluginSettings.stallTimeout(settings)
         logger = context.logger

@@ -11,61 +11,49 @@ struct PipelineOptions: ParsableArguments {
             help: "Pipeline as a string; stdin/stdout are used when it has no input/output.")
     var configString: String?
 
-    @Option(name: [.customShort("w"), .customLong("pipeline.workers"), .customLong("workers")],
-            help: "Worker count (default: cores).")
-    var workers: Int?
+    // Pipeline settings as flags: values are strings checked by `PipelineSettingSpecs`, so a
+    // bad value gets the message sluice.yml would give; help text comes from the table.
+    @Option(name: SettingFlags.names("pipeline.workers"), help: settingHelp("pipeline.workers"))
+    var workers: String?
 
-    @Option(name: [.customShort("b"), .customLong("pipeline.batch.size"), .customLong("batch-size")],
-            help: "Events per batch (default 125).")
-    var batchSize: Int?
+    @Option(name: SettingFlags.names("pipeline.batch.size"), help: settingHelp("pipeline.batch.size"))
+    var batchSize: String?
 
-    @Option(name: [.customShort("u"), .customLong("pipeline.batch.delay")],
-            help: "Milliseconds to wait for a batch to fill (default 50).")
-    var batchDelay: Int?
+    @Option(name: SettingFlags.names("pipeline.batch.delay"), help: settingHelp("pipeline.batch.delay"))
+    var batchDelay: String?
 
-    @Option(name: [.customLong("pipeline.ordered")],
-            help: "auto (ordered with one worker), true (refuse more than one worker), false.")
+    @Option(name: SettingFlags.names("pipeline.ordered"), help: settingHelp("pipeline.ordered"))
     var ordered: String?
 
-    @Option(name: [.customLong("path.data")], help: "Where plugins keep state (default ./data).")
+    @Option(name: SettingFlags.names("pipeline.id"), help: settingHelp("pipeline.id"))
+    var pipelineId: String?
+
+    @Option(name: SettingFlags.names("pipeline.shutdown_timeout"), help: settingHelp("pipeline.shutdown_timeout"))
+    var shutdownTimeout: String?
+
+    @Option(name: SettingFlags.names("pipeline.ecs_compatibility"), help: settingHelp("pipeline.ecs_compatibility"))
+    var ecsCompatibility: String?
+
+    @Option(name: SettingFlags.names("path.data"), help: settingHelp("path.data"))
     var pathData: String?
 
-    @Option(name: [.customLong("path.settings")], help: "Directory holding sluice.yml.")
+    @Option(name: SettingFlags.names("path.queue"), help: settingHelp("path.queue"))
+    var pathQueue: String?
+
+    @Option(name: [.customLong("path.settings")], help: "Directory holding sluice.yml (or the file itself).")
     var pathSettings: String?
 
-    @Option(name: [.customLong("log.level"), .customLong("log-level")],
-            help: "trace, debug, info, warn, error (default info).")
+    @Option(name: SettingFlags.names("log.level"), help: settingHelp("log.level"))
     var logLevel: String?
 
     /// Merges sluice.yml (if any) with the command-line flags, flags winning.
-    func pipelineSettings() throws -> (PipelineSettings, Logger.Level) {
-        var s = PipelineSettings()
-        var level = Logger.Level.info
-        if let dir = pathSettings {
-            let file = SettingsFile(path: dir.hasSuffix(".yml") ? dir : dir + "/sluice.yml")
-            try file.apply(to: &s, logLevel: &level)
-        }
-        if let workers { s.workers = max(1, workers) }
-        if let batchSize { s.batchSize = max(1, batchSize) }
-        if let batchDelay { s.batchDelay = .milliseconds(max(0, batchDelay)) }
-        if let pathData { s.pathData = pathData }
-        if let ordered {
-            guard ["auto", "true", "false"].contains(ordered) else {
-                throw ValidationError("--pipeline.ordered must be auto, true or false")
-            }
-            s.ordered = ordered
-        }
-        // As Logstash: ordering is kept by a single worker, so `true` refuses several.
-        if s.ordered == "true" && s.workers > 1 {
-            throw ValidationError("pipeline.ordered is true but pipeline.workers is \(s.workers); ordering needs exactly one worker")
-        }
-        if let logLevel {
-            guard let l = SettingsFile.level(logLevel) else {
-                throw ValidationError("--log.level must be one of trace, debug, info, warn, error")
-            }
-            level = l
-        }
-        return (s, level)
+    func pipelineSettings() throws -> PipelineSettings {
+        try SettingsSources.load(pathSettings: pathSettings, flags: [
+            ("pipeline.workers", workers), ("pipeline.batch.size", batchSize), ("pipeline.batch.delay", batchDelay),
+            ("pipeline.ordered", ordered), ("pipeline.id", pipelineId), ("pipeline.shutdown_timeout", shutdownTimeout),
+            ("pipeline.ecs_compatibility", ecsCompatibility), ("path.data", pathData), ("path.queue", pathQueue),
+            ("log.level", logLevel),
+        ])
     }
 
     /// Reads and parses the pipeline, applying `-e` defaults.
@@ -91,4 +79,45 @@ struct PipelineOptions: ParsableArguments {
             return config
         }
     }
+}
+
+/// The command-line flags that set a pipeline setting: Logstash's `--key` long name, plus a
+/// short name and older aliases where they exist. Used for the options and by `sluice settings`.
+struct SettingFlags {
+    let key: String
+    let short: Character?
+    let aliases: [String]
+
+    static let all: [SettingFlags] = [
+        SettingFlags(key: "pipeline.workers", short: "w", aliases: ["workers"]),
+        SettingFlags(key: "pipeline.batch.size", short: "b", aliases: ["batch-size"]),
+        SettingFlags(key: "pipeline.batch.delay", short: "u", aliases: []),
+        SettingFlags(key: "pipeline.ordered", short: nil, aliases: []),
+        SettingFlags(key: "pipeline.id", short: nil, aliases: []),
+        SettingFlags(key: "pipeline.shutdown_timeout", short: nil, aliases: []),
+        SettingFlags(key: "pipeline.ecs_compatibility", short: nil, aliases: []),
+        SettingFlags(key: "path.data", short: nil, aliases: []),
+        SettingFlags(key: "path.queue", short: nil, aliases: []),
+        SettingFlags(key: "log.level", short: nil, aliases: ["log-level"]),
+    ]
+
+    static func names(_ key: String) -> NameSpecification {
+        let flag = all.first { $0.key == key }
+        var names: [NameSpecification.Element] = flag?.short.map { [.customShort($0)] } ?? []
+        names += ([key] + (flag?.aliases ?? [])).map { .customLong($0) }
+        return NameSpecification(names)
+    }
+
+    /// As shown in help and docs: `-w, --pipeline.workers`.
+    static func shown(_ key: String) -> String? {
+        guard let flag = all.first(where: { $0.key == key }) else { return nil }
+        return (flag.short.map { "-\($0), " } ?? "") + "--\(key)"
+    }
+}
+
+/// A flag's help: the setting's one-line doc and default, from the table.
+func settingHelp(_ key: String) -> ArgumentHelp {
+    guard let spec = PipelineSettingSpecs.spec(key) else { return ArgumentHelp(key) }
+    let d = spec.defaultDescription
+    return ArgumentHelp("\(spec.doc) (\(spec.type)" + (d.isEmpty ? "" : "; default \(d)") + ")")
 }

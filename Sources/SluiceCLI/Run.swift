@@ -22,7 +22,7 @@ struct Run: AsyncParsableCommand {
         }
         var queue: (any EventQueue)? = nil
         if prepared.settings.queue.type == "persisted" {
-            let dir = prepared.settings.queue.path ?? "\(prepared.settings.pathData)/queue/\(prepared.settings.id)"
+            let dir = prepared.settings.queueDirectory
             do {
                 queue = try PersistentQueue(directory: dir, settings: prepared.settings.queue, logger: prepared.logger)
             } catch {
@@ -76,12 +76,14 @@ struct Prepared {
 
     init(options: PipelineOptions, openDeadLetterQueue: Bool = false) throws {
         do {
-            let (settings, level) = try options.pipelineSettings()
+            let settings = try options.pipelineSettings()
             self.settings = settings
+            let level = SettingsFile.level(settings.logLevel)
             LogSetup.bootstrapOnce(level: level)
             var logger = Logger(label: "sluice")
             logger.logLevel = level
             self.logger = logger
+            for warning in PipelineSettingSpecs.warnings(for: settings) { logger.warning("\(warning)") }
             let config = try options.loadConfig(settings: settings)
             var deadLetters = DeadLetterSink(logger: logger)
             deadLetterWriter = try Prepared.openDeadLetterQueue(settings, logger: logger, open: openDeadLetterQueue)
@@ -95,6 +97,9 @@ struct Prepared {
             FileHandleStderr.write("\(e)\n")
             throw ExitCode(1)
         } catch let e as SettingsFileError {
+            FileHandleStderr.write("\(e)\n")
+            throw ExitCode(1)
+        } catch let e as SettingsFlagError {
             FileHandleStderr.write("\(e)\n")
             throw ExitCode(1)
         }

@@ -15,29 +15,15 @@ struct SettingsFileError: Error, CustomStringConvertible {
 struct SettingsFile {
     let path: String
 
-    static let keys: [String: String] = [
-        "pipeline.id": "string", "pipeline.workers": "count", "pipeline.batch.size": "count",
-        "pipeline.batch.delay": "milliseconds", "pipeline.ordered": "auto|true|false",
-        "pipeline.ecs_compatibility": "disabled|v1|v8",
-        "path.data": "string", "log.level": "trace|debug|info|warn|error",
-        "config.support_escapes": "true|false",
-        "queue.type": "memory|persisted", "path.queue": "string", "queue.page_capacity": "bytes",
-        "queue.max_bytes": "bytes", "queue.max_events": "count", "queue.checkpoint.writes": "count",
-        "queue.checkpoint.acks": "count", "queue.checkpoint.interval": "milliseconds", "queue.drain": "true|false",
-        "dead_letter_queue.enable": "true|false", "path.dead_letter_queue": "string",
-        "dead_letter_queue.max_bytes": "bytes", "dead_letter_queue.storage_policy": "drop_newer|drop_older",
-        "dead_letter_queue.retain.age": "duration", "dead_letter_queue.flush_interval": "milliseconds",
-    ]
-
-    static func level(_ s: String) -> Logger.Level? {
-        switch s.lowercased() {
+    /// `log.level` as swift-log's level (the table already checked the word).
+    static func level(_ s: String) -> Logger.Level {
+        switch s {
         case "trace": return .trace
         case "debug": return .debug
-        case "info": return .info
-        case "warn", "warning": return .warning
+        case "warn": return .warning
         case "error": return .error
-        case "fatal", "critical": return .critical
-        default: return nil
+        case "fatal": return .critical
+        default: return .info
         }
     }
 
@@ -69,83 +55,40 @@ struct SettingsFile {
         return out
     }
 
-    func apply(to s: inout PipelineSettings, logLevel: inout Logger.Level) throws {
+    /// Applies every entry through the settings table (`PipelineSettingSpecs`).
+    func apply(to s: inout PipelineSettings) throws {
         for (line, key, value) in try entries() {
-            func bad(_ expected: String) -> SettingsFileError {
-                SettingsFileError(path: path, line: line, message: "`\(key)` expects \(expected), got `\(value)`")
-            }
-            switch key {
-            case "pipeline.id": s.id = value
-            case "pipeline.workers":
-                guard let n = Int(value), n > 0 else { throw bad("a positive number") }
-                s.workers = n
-            case "pipeline.batch.size":
-                guard let n = Int(value), n > 0 else { throw bad("a positive number") }
-                s.batchSize = n
-            case "pipeline.batch.delay":
-                guard let n = Int(value), n >= 0 else { throw bad("milliseconds") }
-                s.batchDelay = .milliseconds(n)
-            case "pipeline.ordered":
-                guard ["auto", "true", "false"].contains(value) else { throw bad("auto, true or false") }
-                s.ordered = value
-            case "pipeline.ecs_compatibility":
-                guard ["disabled", "v1", "v8"].contains(value) else { throw bad("disabled, v1 or v8") }
-                s.ecsCompatibility = value
-            case "path.data": s.pathData = value
-            case "log.level":
-                guard let l = SettingsFile.level(value) else { throw bad("trace, debug, info, warn or error") }
-                logLevel = l
-            case "config.support_escapes":
-                guard value == "true" || value == "false" else { throw bad("true or false") }
-                s.supportEscapes = value == "true"
-            case "queue.type":
-                guard value == "memory" || value == "persisted" else { throw bad("memory or persisted") }
-                s.queue.type = value
-            case "path.queue": s.queue.path = value
-            case "queue.page_capacity", "queue.max_bytes":
-                guard let b = Units.bytes(value), b > 0 else { throw bad("a size like 64mb") }
-                if key == "queue.page_capacity" { s.queue.pageCapacity = Int(b) } else { s.queue.maxBytes = Int(b) }
-            case "queue.max_events", "queue.checkpoint.writes", "queue.checkpoint.acks", "queue.checkpoint.interval":
-                guard let n = Int(value), n >= 0 else { throw bad("a number") }
-                switch key {
-                case "queue.max_events": s.queue.maxEvents = n
-                case "queue.checkpoint.writes": s.queue.checkpointWrites = max(1, n)
-                case "queue.checkpoint.acks": s.queue.checkpointAcks = max(1, n)
-                default: s.queue.checkpointInterval = max(1, n)
-                }
-            case "queue.drain":
-                guard value == "true" || value == "false" else { throw bad("true or false") }
-                s.queue.drain = value == "true"
-            case "dead_letter_queue.enable":
-                guard value == "true" || value == "false" else { throw bad("true or false") }
-                s.deadLetterQueue.enabled = value == "true"
-            case "path.dead_letter_queue": s.deadLetterQueue.path = value
-            case "dead_letter_queue.max_bytes":
-                guard let b = Units.bytes(value), b > 0 else { throw bad("a size like 1024mb") }
-                s.deadLetterQueue.maxBytes = Int(b)
-            case "dead_letter_queue.storage_policy":
-                guard let p = DeadLetterQueueSettings.StoragePolicy(rawValue: value) else {
-                    var msg = "drop_newer or drop_older"
-                    if let near = Suggest.closest(to: value, in: ["drop_newer", "drop_older"]) { msg += " (did you mean `\(near)`?)" }
-                    throw bad(msg)
-                }
-                s.deadLetterQueue.storagePolicy = p
-            case "dead_letter_queue.retain.age":
-                // Logstash's time values: a number with a unit (5d, 12h, 30m, 10s, 500ms).
-                guard value.contains(where: \.isLetter), let secs = Units.seconds(value), secs > 0, secs.isFinite else {
-                    throw bad("an age with a unit like 5d, 12h or 30m")
-                }
-                s.deadLetterQueue.retainAge = secs
-            case "dead_letter_queue.flush_interval":
-                guard let n = Int(value), n > 0 else { throw bad("a positive number of milliseconds") }
-                s.deadLetterQueue.flushInterval = n
-            default:
-                var msg = "unknown setting `\(key)`"
-                if let near = Suggest.closest(to: key, in: Array(SettingsFile.keys.keys)) { msg += "; did you mean `\(near)`?" }
-                throw SettingsFileError(path: path, line: line, message: msg)
+            do {
+                try PipelineSettingSpecs.apply(key, value, to: &s)
+            } catch {
+                throw SettingsFileError(path: path, line: line, message: error.message)
             }
         }
     }
+}
+
+/// Pipeline settings from their three sources, later ones winning: the table's defaults,
+/// `sluice.yml` (in `--path.settings`), then command-line flags (each checked by the same table).
+enum SettingsSources {
+    static func load(pathSettings: String?, flags: [(key: String, value: String?)]) throws -> PipelineSettings {
+        var s = PipelineSettings()
+        if let dir = pathSettings {
+            try SettingsFile(path: dir.hasSuffix(".yml") ? dir : dir + "/sluice.yml").apply(to: &s)
+        }
+        do {
+            for case let (key, value?) in flags { try PipelineSettingSpecs.apply(key, value, to: &s) }
+            try PipelineSettingSpecs.checkCombination(s)
+        } catch {
+            throw SettingsFlagError(message: error.message)
+        }
+        return s
+    }
+}
+
+/// A bad flag value; the message is the table's, as for the same value in sluice.yml.
+struct SettingsFlagError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "error: \(message)" }
 }
 
 extension Substring {

@@ -1,30 +1,36 @@
 import ArgumentParser
 import SluiceCore
-import StandardPlugins
-import GrokPlugins
 import Synchronization
 
-/// Starts the Sluice command line. A custom plugin package calls this from its own
-/// `main.swift`, registering its plugin types next to the built-in ones:
+/// A plugin family's registration, e.g. `StandardPlugins.register`.
+public typealias PluginFamily = @Sendable (inout PluginRegistry) -> Void
+
+/// Starts the Sluice command line with the plugin families it is given. The `sluice`
+/// executable passes every built-in family; a custom plugin package passes the families it
+/// chose plus its own plugin types:
 ///
 /// ```swift
-/// import Sluice
-/// await SluiceHost.main { registry in registry.register(MyFilter.self) }
+/// import Sluice            // SluiceCLI
+/// import StandardPlugins
+/// await SluiceHost.main(families: [StandardPlugins.register]) { registry in
+///     registry.register(MyFilter.self)
+/// }
 /// ```
 public enum SluiceHost {
-    private static let extra = Mutex<[@Sendable (inout PluginRegistry) -> Void]>([])
+    private static let families = Mutex<[PluginFamily]>([])
 
-    public static func main(registering: @escaping @Sendable (inout PluginRegistry) -> Void = { _ in }) async {
-        extra.withLock { $0.append(registering) }
+    public static func main(families: [PluginFamily], registering: @escaping PluginFamily = { _ in }) async {
+        Self.families.withLock { $0 = families + [registering] }
         await SluiceCommand.main()
     }
 
-    /// Every plugin the host knows: the core codecs, the built-in families, then custom ones.
-    public static func registry() -> PluginRegistry {
+    /// Every plugin the host knows: the core codecs, then the families `main` was given.
+    public static func registry() -> PluginRegistry { registry(families: families.withLock { $0 }) }
+
+    /// The core codecs, then `families` in order (for tests that build the binary's registry).
+    public static func registry(families: [PluginFamily]) -> PluginRegistry {
         var r = PluginRegistry()
-        StandardPlugins.register(into: &r)
-        GrokPlugins.register(into: &r)
-        for f in extra.withLock({ $0 }) { f(&r) }
+        for register in families { register(&r) }
         return r
     }
 }
@@ -34,7 +40,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "Runs Logstash-syntax pipelines: inputs, filters, outputs.",
         version: SluiceVersion.string,
-        subcommands: [Run.self, Check.self, PluginsCommand.self, QueueCommand.self, GrokCommand.self, VersionCommand.self],
+        subcommands: [Run.self, Check.self, PluginsCommand.self, SettingsCommand.self, QueueCommand.self, GrokCommand.self, VersionCommand.self],
         defaultSubcommand: Run.self)
 }
 

@@ -30,18 +30,20 @@ public enum HTTPPluginSettings {
         tls.clientCertificate = settings.string("ssl_certificate") ?? settings.string("client_cert")
         tls.clientKey = settings.string("ssl_key") ?? settings.string("client_key")
         tls.clientKeyPassword = settings.string("ssl_key_passphrase")
-        tls.verificationMode = settings.string("ssl_verification_mode") == "none" ? .none : .full
+        tls.verificationMode = try settings.declaredString("ssl_verification_mode") == "none" ? .none : .full
         if tls.clientCertificate != nil && tls.clientKey == nil {
             throw settings.error("ssl_key", "is required with `ssl_certificate`")
         }
         func seconds(_ name: String) throws -> Duration {
-            guard let s = settings.double(name), s > 0, s <= 86_400 * 365 else {
+            let s = try settings.declaredDouble(name)
+            guard s > 0, s <= 86_400 * 365 else {
                 throw settings.error(name, "must be a positive number of seconds")
             }
             return .milliseconds(Int64(s * 1000))
         }
         func count(_ name: String) throws -> Int {
-            guard let n = settings.int(name), n >= 1 else { throw settings.error(name, "must be at least 1") }
+            let n = try settings.declaredInt(name)
+            guard n >= 1 else { throw settings.error(name, "must be at least 1") }
             return n
         }
         return HTTPClientConfiguration(

@@ -1,3 +1,3 @@
 import SluiceCLI
 
-await SluiceHost.main()
+await SluiceHost.main(families: BuiltinFamilies.all)

@@ -33,13 +33,15 @@ import Testing
         let dir = try CLI.tempDir()
         let cases: [(yml: String, expected: String)] = [
             ("pipeline.workers: 1\ndead_letter_queue.max_bytes: lots\n",
-             "sluice.yml:2: error: `dead_letter_queue.max_bytes` expects a size like 1024mb, got `lots`"),
-            ("dead_letter_queue.enable: yes\n", "sluice.yml:1: error: `dead_letter_queue.enable` expects true or false, got `yes`"),
-            ("# policy\n\ndead_letter_queue.storage_policy: drop_oldest\n", "sluice.yml:3: error: `dead_letter_queue.storage_policy`"),
-            ("dead_letter_queue:\n  retain:\n    age: 5\n", "sluice.yml:3: error: `dead_letter_queue.retain.age` expects an age with a unit"),
-            ("dead_letter_queue.retain.age: soon\n", "sluice.yml:1: error: `dead_letter_queue.retain.age`"),
-            ("dead_letter_queue.flush_interval: 0\n", "sluice.yml:1: error: `dead_letter_queue.flush_interval` expects a positive number"),
-            ("dead_letter_queue.max_bytes: 0\n", "sluice.yml:1: error: `dead_letter_queue.max_bytes`"),
+             "sluice.yml:2: error: dead_letter_queue.max_bytes must be a size like 64mb or a number of bytes, got `lots`"),
+            ("dead_letter_queue.enable: yes\n", "sluice.yml:1: error: dead_letter_queue.enable must be true or false, got `yes`"),
+            ("# policy\n\ndead_letter_queue.storage_policy: drop_oldest\n",
+             "sluice.yml:3: error: dead_letter_queue.storage_policy must be one of drop_newer, drop_older, got `drop_oldest`"),
+            ("dead_letter_queue:\n  retain:\n    age: 5\n",
+             "sluice.yml:3: error: dead_letter_queue.retain.age must be a duration with a unit like 5d, 12h or 30m, got `5`"),
+            ("dead_letter_queue.retain.age: soon\n", "sluice.yml:1: error: dead_letter_queue.retain.age must be a duration"),
+            ("dead_letter_queue.flush_interval: 0\n", "sluice.yml:1: error: dead_letter_queue.flush_interval must be at least 1 ms, got 0"),
+            ("dead_letter_queue.max_bytes: 0\n", "sluice.yml:1: error: dead_letter_queue.max_bytes must be at least 1 byte, got 0"),
         ]
         for c in cases {
             try CLI.write(c.yml, to: dir + "/sluice.yml")

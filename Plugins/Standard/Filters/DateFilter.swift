@@ -56,7 +56,7 @@ public final class DateFilter: FilterPlugin {
         }
         let texts = try match.map { v throws(ConfigError) in try settings.scalarText(v, setting: "match", entry: "match") }
         source = try settings.parsedField(texts[0], setting: "match")
-        let targetText = settings.string("target") ?? Event.timestampKey
+        let targetText = try settings.declaredString("target")
         target = try settings.parsedField(targetText, setting: "target")
         targetIsTimestamp = target.path == [Event.timestampKey]
         tagOnFailure = settings.strings("tag_on_failure")

@@ -15,7 +15,7 @@ public final class DropFilter: FilterPlugin {
     private var random: SplitMix64
 
     public init(settings: PluginSettings, context: PluginContext) throws {
-        let percentage = settings.double("percentage") ?? 100
+        let percentage = try settings.declaredDouble("percentage")
         guard percentage >= 0, percentage <= 100 else {
             throw settings.error("percentage", "must be between 0 and 100, got \(settings.string("percentage") ?? "?")")
         }

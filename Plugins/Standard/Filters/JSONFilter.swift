@@ -32,7 +32,7 @@ public final class JSONFilter: FilterPlugin {
         }
         source = try settings.parsedField(sourceText, setting: "source")
         target = try settings.string("target").map { t throws(ConfigError) in try settings.parsedField(t, setting: "target") }
-        skipOnInvalid = settings.bool("skip_on_invalid_json") ?? false
+        skipOnInvalid = try settings.declaredBool("skip_on_invalid_json")
         tagOnFailure = settings.strings("tag_on_failure")
     }
 

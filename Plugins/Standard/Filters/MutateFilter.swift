@@ -71,7 +71,7 @@ public final class MutateFilter: FilterPlugin {
     public init(settings: PluginSettings, context: PluginContext) throws {
         id = settings.id
         logger = context.logger
-        tagOnFailure = settings.string("tag_on_failure") ?? "_mutate_error"
+        tagOnFailure = try settings.declaredString("tag_on_failure")
 
         coerce = try settings.hash("coerce").map { entry throws(ConfigError) in
             (try settings.parsedField(entry.key, setting: "coerce"),

@@ -38,11 +38,11 @@ public final class DeadLetterQueueInput: InputPlugin {
     private static let metadataRef = FieldReference(path: [Event.metadataKey, "dead_letter_queue"])
 
     public init(settings: PluginSettings, context: PluginContext) throws {
-        let root = settings.string("path") ?? ""
-        let pipelineId = settings.string("pipeline_id") ?? "main"
+        let root = try settings.declaredString("path")
+        let pipelineId = try settings.declaredString("pipeline_id")
         directory = "\(root)/\(pipelineId)"
-        let commit = settings.bool("commit_offsets") ?? true
-        cleanConsumed = settings.bool("clean_consumed") ?? false
+        let commit = try settings.declaredBool("commit_offsets")
+        cleanConsumed = try settings.declaredBool("clean_consumed")
         if cleanConsumed && !commit {
             throw settings.error("clean_consumed", "needs `commit_offsets => true` (consumed is what was committed)")
         }

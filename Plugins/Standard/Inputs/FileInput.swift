@@ -74,7 +74,7 @@ public final class FileInput: InputPlugin {
         for p in patterns where !p.hasPrefix("/") {
             throw settings.error("path", "must be absolute, got `\(p)`")
         }
-        let mode = settings.string("mode") ?? "tail"
+        let mode = try settings.declaredString("mode")
         var sincedb = settings.string("sincedb_path")
         if sincedb == nil {
             var h: UInt64 = 0xcbf29ce484222325
@@ -82,7 +82,7 @@ public final class FileInput: InputPlugin {
             sincedb = "\(context.pipeline.pathData)/plugins/inputs/file/.sincedb_\(String(h, radix: 16))"
         }
         if sincedb == "/dev/null" || sincedb == "NUL" { sincedb = nil }
-        let action = settings.string("file_completed_action") ?? "delete"
+        let action = try settings.declaredString("file_completed_action")
         let completedLog = settings.string("file_completed_log_path")
         if action.hasPrefix("log") && completedLog == nil {
             throw settings.error("file_completed_log_path", "is required when file_completed_action is `\(action)`")
@@ -90,18 +90,18 @@ public final class FileInput: InputPlugin {
         options = Options(
             patterns: patterns, exclude: settings.strings("exclude"), readMode: mode == "read",
             startAtEnd: settings.string("start_position") == "end", sincedbPath: sincedb,
-            sincedbInterval: settings.double("sincedb_write_interval") ?? 15,
-            sincedbCleanAfter: settings.double("sincedb_clean_after") ?? 1_209_600,
-            statInterval: max(0.01, settings.double("stat_interval") ?? 1),
-            discoverEvery: max(1, settings.int("discover_interval") ?? 15),
+            sincedbInterval: try settings.declaredDouble("sincedb_write_interval"),
+            sincedbCleanAfter: try settings.declaredDouble("sincedb_clean_after"),
+            statInterval: max(0.01, try settings.declaredDouble("stat_interval")),
+            discoverEvery: max(1, try settings.declaredInt("discover_interval")),
             completedAction: action, completedLog: completedLog,
-            chunkSize: max(1024, settings.int("file_chunk_size") ?? 32768),
-            chunkCount: max(1, settings.int("file_chunk_count") ?? Int.max),
+            chunkSize: max(1024, try settings.declaredInt("file_chunk_size")),
+            chunkCount: max(1, try settings.declaredInt("file_chunk_count")),
             sortByPath: settings.string("file_sort_by") == "path",
             descending: settings.string("file_sort_direction") == "desc",
-            delimiter: Array((settings.string("delimiter") ?? "\n").utf8),
-            closeOlder: settings.double("close_older") ?? 3600, ignoreOlder: settings.double("ignore_older"),
-            exitAfterRead: settings.bool("exit_after_read") ?? false,
+            delimiter: Array((try settings.declaredString("delimiter")).utf8),
+            closeOlder: try settings.declaredDouble("close_older"), ignoreOlder: settings.double("ignore_older"),
+            exitAfterRead: try settings.declaredBool("exit_after_read"),
             ecs: settings.string("ecs_compatibility") != "disabled")
         let codec = settings.codec
         self.codec = codec.map { type(of: $0).pluginName } == "plain" ? nil : codec

@@ -23,8 +23,8 @@ public final class GeneratorInput: InputPlugin {
 
     public init(settings: PluginSettings, context: PluginContext) throws {
         let l = settings.strings("lines")
-        lines = l.isEmpty ? [settings.string("message") ?? "Hello world!"] : l
-        count = settings.int("count") ?? 0
+        lines = l.isEmpty ? [try settings.declaredString("message")] : l
+        count = try settings.declaredInt("count")
         guard count >= 0 else { throw settings.error("count", "must be 0 or more") }
         let codecName = settings.codec.map { type(of: $0).pluginName }
         codec = codecName == "plain" ? nil : settings.codec  // plain needs no decode step

@@ -63,18 +63,18 @@ public final class FileOutput: OutputPlugin {
         }
         path = p
         codec = c
-        gzip = settings.bool("gzip") ?? false
-        flushInterval = settings.double("flush_interval") ?? 2
-        let dm = settings.int("dir_mode") ?? -1
-        let fm = settings.int("file_mode") ?? -1
+        gzip = try settings.declaredBool("gzip")
+        flushInterval = try settings.declaredDouble("flush_interval")
+        let dm = try settings.declaredInt("dir_mode")
+        let fm = try settings.declaredInt("file_mode")
         dirMode = dm < 0 ? 0o755 : mode_t(dm)
         fileMode = fm < 0 ? 0o644 : mode_t(fm)
         // The static directory prefix: the part of the path before any %{...}.
         let raw = settings.string("path") ?? ""
         let staticPart = raw.range(of: "%{").map { String(raw[..<$0.lowerBound]) } ?? raw
-        failurePath = FileIO.directoryName(staticPart + "x") + "/" + (settings.string("filename_failure") ?? "_filepath_failures")
+        failurePath = FileIO.directoryName(staticPart + "x") + "/" + (try settings.declaredString("filename_failure"))
         overwrite = settings.string("write_behavior") == "overwrite"
-        staleAfter = settings.double("stale_cleanup_interval") ?? 10
+        staleAfter = try settings.declaredDouble("stale_cleanup_interval")
         logger = context.logger
     }
 

@@ -17,12 +17,12 @@ public struct JSONLinesCodec: Codec {
     let logger: Logger
 
     public init(settings: PluginSettings, context: PluginContext) throws {
-        self.init(settings: settings, logger: context.logger)
+        try self.init(settings: settings, logger: context.logger)
     }
 
-    public init(settings: PluginSettings, logger: Logger? = nil) {
+    public init(settings: PluginSettings, logger: Logger? = nil) throws {
         charset = Charset(name: settings.string("charset"))
-        let d = Array((settings.string("delimiter") ?? "\n").utf8)
+        let d = Array((try settings.declaredString("delimiter")).utf8)
         delimiter = d.isEmpty ? [0x0A] : d
         target = settings.fieldReference("target")
         self.logger = logger ?? CodecSupport.silentLogger

@@ -16,11 +16,11 @@ public struct LineCodec: Codec {
     let delimiter: [UInt8]
     let format: Template?
 
-    public init(settings: PluginSettings, context: PluginContext) throws { self.init(settings: settings) }
+    public init(settings: PluginSettings, context: PluginContext) throws { try self.init(settings: settings) }
 
-    public init(settings: PluginSettings) {
+    public init(settings: PluginSettings) throws {
         charset = Charset(name: settings.string("charset"))
-        let d = Array((settings.string("delimiter") ?? "\n").utf8)
+        let d = Array((try settings.declaredString("delimiter")).utf8)
         delimiter = d.isEmpty ? [0x0A] : d
         format = settings.template("format")
     }

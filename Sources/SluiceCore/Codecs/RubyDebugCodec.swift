@@ -21,10 +21,10 @@ public struct RubyDebugCodec: Codec {
 
     let metadata: Bool
 
-    public init(settings: PluginSettings, context: PluginContext) throws { self.init(settings: settings) }
+    public init(settings: PluginSettings, context: PluginContext) throws { try self.init(settings: settings) }
 
-    public init(settings: PluginSettings) {
-        metadata = settings.bool("metadata") ?? false
+    public init(settings: PluginSettings) throws {
+        metadata = try settings.declaredBool("metadata")
     }
 
     public var framing: Framing { .message }

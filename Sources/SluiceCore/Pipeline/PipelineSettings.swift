@@ -25,6 +25,8 @@ public struct PipelineSettings: Sendable {
     public var pathData = "data"
     /// `config.support_escapes`
     public var supportEscapes = false
+    /// `log.level`: one of `logLevels`.
+    public var logLevel = "info"
     /// Events the in-memory queue holds before inputs wait; default: two batches per worker.
     public var queueCapacity: Int? = nil
     /// `queue.*`: the memory or persistent queue.
@@ -35,6 +37,12 @@ public struct PipelineSettings: Sendable {
     public init() {}
 
     public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// The values `log.level` accepts, least severe first.
+    public static let logLevels = ["trace", "debug", "info", "warn", "error", "fatal"]
+
+    /// The persistent queue's directory: `path.queue`, or `<path.data>/queue/<pipeline.id>`.
+    public var queueDirectory: String { queue.path ?? "\(pathData)/queue/\(id)" }
 
     var effectiveQueueCapacity: Int { queueCapacity ?? max(workers, 1) * batchSize * 2 }
 }

@@ -53,6 +53,29 @@ public struct PluginSettings: Sendable {
     public func strings(_ name: String) -> [String] { array(name).map(\.renderedString) }
     public func hash(_ name: String) -> FieldMap { values[name]?.objectValue ?? FieldMap() }
 
+    // Settings whose spec declares a default (or that are required): validation filled them
+    // in, so a plugin reads them with these and keeps no second default of its own. Empty
+    // only when a plugin reads a setting its spec does not default: a config error, not a trap.
+    public func declaredString(_ name: String) throws(ConfigError) -> String {
+        guard let v = string(name) else { throw undeclared(name) }
+        return v
+    }
+    public func declaredInt(_ name: String) throws(ConfigError) -> Int {
+        guard let v = int(name) else { throw undeclared(name) }
+        return v
+    }
+    public func declaredDouble(_ name: String) throws(ConfigError) -> Double {
+        guard let v = double(name) else { throw undeclared(name) }
+        return v
+    }
+    public func declaredBool(_ name: String) throws(ConfigError) -> Bool {
+        guard let v = bool(name) else { throw undeclared(name) }
+        return v
+    }
+    private func undeclared(_ name: String) -> ConfigError {
+        error(name, "has no value: \(pluginName) reads it as defaulted, but its setting spec declares no default")
+    }
+
     /// A field-reference setting, parsed. Validation already rejected malformed ones.
     public func fieldReference(_ name: String) -> FieldReference? {
         string(name).flatMap { try? FieldReference(parsing: $0) }

@@ -1,6 +1,8 @@
+import GrokPlugins
+import ReversePlugin
 import SluiceCLI
+import StandardPlugins
 
-// The whole Sluice command line (run, check, plugins, ...) plus our `reverse` filter.
-await SluiceHost.main { registry in
-    registry.register(ReverseFilter.self)
-}
+// The whole Sluice command line (run, check, plugins, ...) with the families this binary
+// wants (standard and grok; not Kafka or MongoDB, so it needs neither library) plus our own.
+await SluiceHost.main(families: [StandardPlugins.register, GrokPlugins.register, ReversePlugin.register])

@@ -1,0 +1,18 @@
+import GrokPlugins
+import HTTPPlugins
+import KafkaPlugins
+import MongoDBPlugins
+import SluiceCLI
+import StandardPlugins
+
+/// Every plugin family of the `sluice` binary, in one list: adding a family means adding it
+/// here (and its target and product in Package.swift), nowhere else.
+enum BuiltinFamilies {
+    static let all: [PluginFamily] = [
+        StandardPlugins.register,
+        GrokPlugins.register,
+        HTTPPlugins.register,
+        KafkaPlugins.register,
+        MongoDBPlugins.register,
+    ]
+}
