@@ -85,7 +85,7 @@ let package = Package(
                     path: "Tests/HTTPTests"),
         .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "CRdKafka"], path: "Tests/KafkaTests"),
         .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC"], path: "Tests/MongoDBTests"),
-        .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice", "SluiceTesting"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
 )
