@@ -72,8 +72,8 @@ public struct GrokLibrary: Sendable {
         var read: [String] = []
         for path in paths {
             let candidates = FileIO.isDirectory(path)
-                ? FileIO.glob(FileIO.escapeGlob(path) + "/" + glob)
-                : FileIO.glob(path)
+                ? FileGlob.expand(FileGlob.escape(path) + "/" + glob)
+                : FileGlob.expand(path)
             if candidates.isEmpty && !FileIO.isDirectory(path) {
                 throw GrokError("pattern path `\(path)` does not exist")
             }

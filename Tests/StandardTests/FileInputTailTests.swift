@@ -136,45 +136,26 @@ struct FileInputTailTests {
         #expect(messages(try await running.finish().events) == ["new1"])
     }
 
-    @Test func aLateAcknowledgementFromBeforeATruncationCompletesNothing() {
-        var t = AckTracker(start: 0)
-        let old = t.register(end: 100)
-        t.restart(at: 0)
-        let new = t.register(end: 10)
-        #expect(old != new)
-        t.acknowledge(old, .delivered)
-        #expect(t.committed == 0, "an old piece's acknowledgement moved the new position")
-        t.acknowledge(new, .delivered)
-        #expect(t.committed == 10)
-    }
-
-    @Test func outOfOrderAcknowledgementsCommitOnlyContiguousPieces() {
-        var t = AckTracker(start: 5)
-        let a = t.register(end: 10), b = t.register(end: 20), c = t.register(end: 30)
-        t.acknowledge(c, .delivered)
-        t.acknowledge(b, .delivered)
-        #expect(t.committed == 5)
-        t.acknowledge(a, .delivered)
-        #expect(t.committed == 30)
-        #expect(t.outstanding == 0)
-        let e = t.register(end: 40)
-        t.acknowledge(e, .failed)
-        #expect(t.committed == 30 && t.failed)
-    }
-}
-
-@Suite struct SinceDBCleanupTests {
-    @Test func entriesInactiveLongerThanCleanAfterAreForgotten() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sdb-\(UUID().uuidString)").path
-        var db = SinceDB(path: dir + "/sincedb")
-        db.update(FileIdentity(inode: 1, major: 0, minor: 1), position: 10, path: "/a")
-        db.update(FileIdentity(inode: 2, major: 0, minor: 1), position: 20, path: "/b")
-        let now = Double(Timestamp.now().nanoseconds) / 1e9
-        db.forget(inactiveFor: 3600, now: now + 60)
-        #expect(db.entries.count == 2)
-        db.forget(inactiveFor: 3600, now: now + 7200)
-        #expect(db.entries.isEmpty)
-        try db.save()
-        #expect(SinceDB(path: dir + "/sincedb").entries.isEmpty)
+    @Test func theSincedbIsWrittenAsSoonAsAnAcknowledgementMovesThePosition() async throws {
+        let d = try TempDir("file-tail")
+        defer { d.remove() }
+        let content = text(lines("l", 0..<300))
+        try d.write("a.log", content)
+        let h = standardHarness(pathData: d("data"), batchSize: 50)
+        // The default sincedb_write_interval: no periodic write to wait for, no stop.
+        let running = try h.start("""
+            input { file { path => ["\(d("*.log"))"] start_position => "beginning" stat_interval => 0.02
+                           sincedb_path => "\(d("since"))" } }
+            """)
+        #expect(await running.waitUntil { $0.events.count >= 300 })
+        // Read back independently: the last field is the path, the fourth the position.
+        func position() -> String? {
+            d.read("since")?.split(separator: "\n").first { $0.hasSuffix(" " + d("a.log")) }
+                .map { String($0.split(separator: " ")[3]) }
+        }
+        #expect(await eventually(timeout: .seconds(5)) { position() == String(content.utf8.count) },
+                "sincedb holds \(position() ?? "nothing") while running")
+        running.stop()
+        _ = try await running.finish()
     }
 }

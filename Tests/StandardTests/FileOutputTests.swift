@@ -82,13 +82,13 @@ struct FileOutputTests {
     @Test func outputPastTheWriteBackThresholdIsCompleteAndInOrder() async throws {
         let d = try TempDir("file-out")
         defer { d.remove() }
-        // About 9 MiB: twice FileOutput.writeBackBytes and more, so write-back starts on the way.
+        // About 9 MiB: twice FileWriter.Options().writeBackBytes and more, so write-back starts on the way.
         let pad = String(repeating: "x", count: 200)
         let count = 45_000
         let events = (0..<count).map { event("\($0) \(pad)") }
         let config = #"output { file { path => "\#(d("big.txt"))" codec => line { format => "%{message}" } } }"#
         let result = try await standardHarness(pathData: d("data"), batchSize: 500).run(config, events: events, chunkSize: 500)
-        #expect(count * 205 > FileOutput.writeBackBytes)
+        #expect(count * 205 > 2 * FileWriter.Options().writeBackBytes)
         let lines = fileLines(d("big.txt"))
         #expect(lines.count == count)
         #expect(lines.enumerated().allSatisfy { $0.element == "\($0.offset) \(pad)" })

@@ -72,7 +72,7 @@ public final class DeadLetterQueueInput: InputPlugin {
         let start = commitPath.flatMap { FileIO.readFile($0) }.flatMap { DeadLetterPosition(parsing: String(decoding: $0, as: UTF8.self)) }
         if let start { logger.info("dead_letter_queue input: resuming \(directory) after segment \(start.segment) byte \(start.offset)") }
         let reader = DeadLetterReader(directory: directory, from: start, logger: logger)
-        let tracker = PositionTracker(start: start)
+        let tracker = PositionTracker<DeadLetterPosition?>(start: start)
         var saved = start
         var lastSave = ContinuousClock.now
 
@@ -134,48 +134,5 @@ public final class DeadLetterQueueInput: InputPlugin {
         meta.set("entry_time", .timestamp(entry.entryTime))
         e.set(DeadLetterQueueInput.metadataRef, .object(meta))
         return e
-    }
-}
-
-/// The committed position: it moves over a contiguous run of acknowledged pieces only
-/// (workers acknowledge out of order), and never past a piece that failed.
-final class PositionTracker: Sendable {
-    private enum PieceState { case waiting, done, failed }
-    private struct State {
-        var pending: [(seq: UInt64, end: DeadLetterPosition, state: PieceState)] = []
-        var nextSeq: UInt64 = 0
-        var committed: DeadLetterPosition?
-    }
-    private let state: Mutex<State>
-
-    init(start: DeadLetterPosition?) { state = Mutex(State(committed: start)) }
-
-    var committed: DeadLetterPosition? { state.withLock { $0.committed } }
-
-    func register(end: DeadLetterPosition) -> UInt64 {
-        state.withLock { s in
-            defer { s.nextSeq += 1 }
-            s.pending.append((s.nextSeq, end, .waiting))
-            return s.nextSeq
-        }
-    }
-
-    func acknowledge(_ seq: UInt64, _ status: AckStatus) {
-        state.withLock { s in
-            guard let i = s.pending.firstIndex(where: { $0.seq == seq }) else { return }
-            s.pending[i].state = status == .delivered ? .done : .failed
-            var n = 0
-            while n < s.pending.count, s.pending[n].state == .done { s.committed = s.pending[n].end; n += 1 }
-            s.pending.removeFirst(n)
-        }
-    }
-
-    /// Waits until every piece sent was acknowledged one way or the other (the pipeline
-    /// drains after a stop, and every acknowledgement resolves), so the final commit counts them.
-    func settle() async {
-        while state.withLock({ $0.pending.contains { $0.state == .waiting } }) {
-            // The input's task is cancelled by then: sleep in a fresh task that is not.
-            await Task { try? await Task.sleep(for: .milliseconds(5)) }.value
-        }
     }
 }

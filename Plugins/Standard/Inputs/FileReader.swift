@@ -1,21 +1,20 @@
 import SluiceCore
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The file input's read loop: discovery, reading, framing, acknowledgement tracking,
-/// sincedb persistence and read-mode completion.
+/// The file input's read loop: discovery, reading, framing and read-mode completion. Each
+/// file's position is tracked by SluiceCore's `PositionTracker`, which records it in the
+/// sincedb (`PositionStore`) as soon as an acknowledgement moves it.
 final class FileReader {
     let options: FileInput.Options
     let codec: (any Codec)?
     let logger: Logger
     let sink: EventSink
-    var sincedb: SinceDB?
+    let sincedb: PositionStore?
     var watched: [FileIdentity: Watched] = [:]
     /// Read mode: files already completed (so a `log` action does not read them again).
     var completed: Set<FileIdentity> = []
-    var lastSincedbWrite = 0.0
     var firstDiscovery = true
     var template: Event
     let pathRef: FieldReference
@@ -25,23 +24,24 @@ final class FileReader {
         let path: String
         let id: FileIdentity
         var fd: Int32 = -1
+        /// How far the file was read (the tracker knows how far it was acknowledged).
         var position: UInt64
-        var carry: [UInt8] = []
+        /// Holds the start of a line whose delimiter was not read yet.
+        var lines: LineFramer
         var readDone = false
         var template: Event?
         var lastChange: Double
         /// The file's modification time when discovered (`file_sort_by => last_modified`).
         var modified = 0.0
-        let acks: Mutex<AckTracker>
-        init(path: String, id: FileIdentity, position: UInt64, now: Double) {
+        let tracker: PositionTracker<UInt64>
+        init(path: String, id: FileIdentity, position: UInt64, now: Double, delimiter: [UInt8], store: PositionStore?) {
             self.path = path
             self.id = id
             self.position = position
+            lines = LineFramer(delimiter: delimiter)
             lastChange = now
-            acks = Mutex(AckTracker(start: position))
+            tracker = store?.tracker(for: id, path: path, start: position) ?? PositionTracker(start: position)
         }
-        /// Position the sincedb may record: acknowledged and contiguous.
-        var committed: UInt64 { acks.withLock { $0.committed } }
     }
 
     let batchSize: Int
@@ -52,7 +52,11 @@ final class FileReader {
         self.codec = codec
         self.logger = logger
         self.sink = sink
-        sincedb = options.sincedbPath.map { SinceDB(path: $0) }
+        sincedb = options.sincedbPath.map { path in
+            PositionStore(path: path, minimumInterval: options.sincedbInterval) { error in
+                logger.error("file input: cannot write sincedb: \(error)")
+            }
+        }
         // Field names follow Logstash's file input (legacy or ECS).
         pathRef = (try? FieldReference(parsing: options.ecs ? "[log][file][path]" : "path")) ?? FieldReference(path: ["path"])
         hostRef = (try? FieldReference(parsing: options.ecs ? "[host][name]" : "host")) ?? FieldReference(path: ["host"])
@@ -82,28 +86,26 @@ final class FileReader {
             try await readLoop()
         } catch {
             await settle()
-            saveSincedb(force: true)
+            await saveSincedb()
             throw error
         }
         await settle()
-        saveSincedb(force: true)
+        await saveSincedb()
     }
 
     /// After a stop the pipeline still drains what was sent: wait for those acknowledgements
     /// so the final sincedb records them (otherwise a restart would read them again).
-    /// Every acknowledgement resolves (`.failed` on abort or when lost), so this ends.
     func settle() async {
-        func waiting() -> Bool { watched.values.contains { w in w.acks.withLock { $0.outstanding > 0 && !$0.failed } } }
-        while waiting() {
-            // The task is cancelled, so sleep in a fresh task that is not.
-            await Task { try? await Task.sleep(for: .milliseconds(5)) }.value
-        }
+        for w in watched.values { await w.tracker.settle() }
     }
 
     private func readLoop() async throws {
         var round = 0
         while !Task.isCancelled {
-            if round % options.discoverEvery == 0 { discover() }
+            if round % options.discoverEvery == 0 {
+                discover()
+                cleanSincedb()
+            }
             round += 1
             var progressed = false
             for w in ordered() {
@@ -117,7 +119,6 @@ final class FileReader {
             } else {
                 closeIdleFiles()
             }
-            saveSincedb(force: false)
             if !progressed {
                 // Waiting only for acknowledgements: check back soon rather than a full stat interval.
                 let waitingForAcks = watched.values.contains { $0.readDone }
@@ -133,7 +134,7 @@ final class FileReader {
         let now = FileReader.now()
         var seen: Set<FileIdentity> = []
         for pattern in options.patterns {
-            for path in Glob.expand(pattern) {
+            for path in FileGlob.expand(pattern) {
                 let base = path.split(separator: "/").last.map(String.init) ?? path
                 if options.exclude.contains(where: { fnmatch($0, base, 0) == 0 }) { continue }
                 var st = stat()
@@ -144,7 +145,7 @@ final class FileReader {
                 if let older = options.ignoreOlder, now - Double(st.st_mtim.tv_sec) > older { continue }
                 let size = UInt64(st.st_size)
                 var start: UInt64
-                if let known = sincedb?.entries[id] {
+                if let known = sincedb?.entry(for: id) {
                     start = known.position
                     if options.readMode && start >= size && size > 0 { completed.insert(id); continue }
                     if start > size { start = 0 }  // truncated while we were away
@@ -153,7 +154,7 @@ final class FileReader {
                 } else {
                     start = 0
                 }
-                let w = Watched(path: path, id: id, position: start, now: now)
+                let w = Watched(path: path, id: id, position: start, now: now, delimiter: options.delimiter, store: sincedb)
                 w.modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
                 watched[id] = w
             }
@@ -165,8 +166,8 @@ final class FileReader {
             for w in watched.values where !seen.contains(w.id) {
                 var st = stat()
                 let atEnd = w.fd >= 0 ? (fstat(w.fd, &st) == 0 && UInt64(st.st_size) <= w.position) : true
-                guard atEnd, w.acks.withLock({ $0.outstanding == 0 }) else { continue }
-                sincedb?.update(w.id, position: w.committed, path: w.path)
+                // Its position is in the sincedb already (recorded with each acknowledgement).
+                guard atEnd, w.tracker.status.outstanding == 0 else { continue }
                 if w.fd >= 0 { close(w.fd) }
                 watched[w.id] = nil
             }
@@ -207,15 +208,15 @@ final class FileReader {
         if fstat(w.fd, &st) == 0, UInt64(st.st_size) < w.position {
             logger.info("file input: \(w.path) was truncated; reading from the start")
             w.position = 0
-            w.carry = []
-            w.acks.withLock { $0.restart(at: 0) }
+            w.lines.reset()
+            w.tracker.restart(at: 0)
         }
         var progressed = false
         var buffer = [UInt8](repeating: 0, count: options.chunkSize)
         // Turning lines into events is the costly part: it runs in child tasks, two chunks
         // at a time, while this task reads on. Pieces are still sent in file order.
-        var inFlight: [Task<[LineFramer.Piece], Never>] = []
-        let framer = lineFramer(for: w)
+        var inFlight: [Task<[FileLineDecoder.Piece], Never>] = []
+        let lineDecoder = decoder(for: w)
         func sendOldest() async throws {
             var pieces = await inFlight.removeFirst().value
             for i in pieces.indices {
@@ -237,10 +238,9 @@ final class FileReader {
                 while !inFlight.isEmpty { try await sendOldest() }
                 if options.readMode {
                     // The last line may lack a delimiter; in read mode the file is complete.
-                    if !w.carry.isEmpty {
-                        let line = w.carry
-                        w.carry = []
-                        for piece in framer.pieces(line, base: w.position - UInt64(line.count), withFinalLine: true) {
+                    let line = w.lines.takePending()
+                    if !line.isEmpty {
+                        for piece in lineDecoder.pieces(line, base: w.position - UInt64(line.count), withFinalLine: true) {
                             try await send(piece.events, w, end: piece.end)
                         }
                     }
@@ -256,16 +256,11 @@ final class FileReader {
             w.lastChange = FileReader.now()
             // Complete lines (with the carried-over start of the first one) go to a child task;
             // the unterminated tail waits for the next read.
-            let regionBase = w.position - UInt64(w.carry.count)
-            var region = w.carry
-            region.append(contentsOf: buffer[0..<n])
+            let regionBase = w.position - UInt64(w.lines.pending.count)
+            let complete = buffer.withUnsafeBytes { w.lines.completeLines(appending: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             w.position += UInt64(n)
-            let cut = framer.endOfLastLine(region, searchFrom: max(0, w.carry.count - framer.delimiter.count + 1))
-            w.carry = Array(region[cut...])
-            region.removeSubrange(cut...)
-            if region.isEmpty { continue }
-            let complete = region
-            inFlight.append(Task { framer.pieces(complete, base: regionBase, withFinalLine: false) })
+            if complete.isEmpty { continue }
+            inFlight.append(Task { lineDecoder.pieces(complete, base: regionBase, withFinalLine: false) })
             if inFlight.count >= 2 { try await sendOldest() }
         }
         while !inFlight.isEmpty { try await sendOldest() }
@@ -273,23 +268,24 @@ final class FileReader {
     }
 
     /// What the framing tasks need to know about `w`, as a value they can take along.
-    func lineFramer(for w: Watched) -> LineFramer {
-        LineFramer(delimiter: options.delimiter, batchSize: batchSize, template: template(for: w),
-                   messageAt: messageAt, codec: codec, path: w.path, pathRef: pathRef, hostRef: hostRef)
+    func decoder(for w: Watched) -> FileLineDecoder {
+        FileLineDecoder(framer: LineFramer(delimiter: options.delimiter), batchSize: batchSize, template: template(for: w),
+                        messageAt: messageAt, codec: codec, path: w.path, pathRef: pathRef, hostRef: hostRef)
     }
 
     func send(_ events: consuming [Event], _ w: Watched, end: UInt64) async throws {
-        let seq = w.acks.withLock { $0.register(end: end) }
-        let tracker = AckBox(w)
-        try await sink.send(consume events) { status in tracker.watched.acks.withLock { $0.acknowledge(seq, status) } }
+        let tracker = w.tracker
+        let seq = tracker.register(end: end)
+        // The acknowledgement (on a worker) moves the position and records it in the sincedb.
+        try await sink.send(consume events) { status in tracker.acknowledge(seq, status) }
     }
 
     // MARK: completion and state
 
     func completeFinishedFiles() {
         for w in watched.values where w.readDone {
-            let (outstanding, failed, committed) = w.acks.withLock { ($0.outstanding, $0.failed, $0.committed) }
-            guard outstanding == 0, !failed else { continue }
+            let status = w.tracker.status
+            guard status.outstanding == 0, !status.failed else { continue }
             let action = options.completedAction
             if action.hasPrefix("log"), let logPath = options.completedLog {
                 let line = Array((w.path + "\n").utf8)
@@ -304,7 +300,6 @@ final class FileReader {
             if action.hasSuffix("delete") {
                 if unlink(w.path) != 0 { logger.warning("file input: cannot delete \(w.path): \(IOError("unlink", path: w.path))") }
             }
-            sincedb?.update(w.id, position: committed, path: w.path)
             completed.insert(w.id)
             watched[w.id] = nil
             logger.debug("file input: completed \(w.path)")
@@ -319,19 +314,16 @@ final class FileReader {
         }
     }
 
-    func saveSincedb(force: Bool) {
-        guard sincedb != nil else { return }
-        let now = FileReader.now()
-        guard force || now - lastSincedbWrite >= options.sincedbInterval else { return }
-        lastSincedbWrite = now
-        for w in watched.values { sincedb?.update(w.id, position: w.committed, path: w.path) }
-        sincedb?.forget(inactiveFor: options.sincedbCleanAfter, now: now)
-        do { try sincedb?.save() } catch { logger.error("file input: cannot write sincedb: \(error)") }
+    /// Keeps the entries of watched files active and forgets those idle for `sincedb_clean_after`.
+    func cleanSincedb() {
+        guard let sincedb else { return }
+        sincedb.touch(watched.keys)
+        sincedb.forget(inactiveFor: options.sincedbCleanAfter)
     }
-}
 
-/// Lets the acknowledgement closure (which runs on a worker) reach the file's tracker.
-private final class AckBox: @unchecked Sendable {
-    let watched: FileReader.Watched
-    init(_ w: FileReader.Watched) { watched = w }
+    /// Writes the sincedb's latest state before the input ends.
+    func saveSincedb() async {
+        cleanSincedb()
+        await sincedb?.flush()
+    }
 }

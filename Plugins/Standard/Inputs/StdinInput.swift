@@ -24,8 +24,8 @@ public final class StdinInput: InputPlugin {
     }
 
     public func run(into sink: EventSink) async throws {
-        var framer: Framer? = nil
-        if case .delimited(let d) = codec.framing { framer = Framer(delimiter: d) }
+        var framer: LineFramer? = nil
+        if case .delimited(let d) = codec.framing { framer = LineFramer(delimiter: d) }
         var events: [Event] = []
         let host = Value.string(Host.name)
         func decode(_ message: ArraySlice<UInt8>) {
@@ -36,8 +36,12 @@ public final class StdinInput: InputPlugin {
         while true {
             switch await BlockingRead.read(fd) {
             case .data(let bytes):
-                if framer != nil {
-                    bytes.withUnsafeBytes { buf in framer?.feed(buf) { decode($0) } }
+                if var lines = framer {
+                    let region = bytes.withUnsafeBytes { lines.completeLines(appending: $0) }
+                    framer = lines
+                    region.withUnsafeBufferPointer { buf in
+                        lines.forEachLine(in: buf, includingFinal: false) { line, _ in decode(region[line]) }
+                    }
                 } else {
                     decode(bytes[...])
                 }
@@ -46,7 +50,10 @@ public final class StdinInput: InputPlugin {
                     events.removeAll(keepingCapacity: true)
                 }
             case .eof:
-                framer?.finish { decode($0) }
+                if var lines = framer {
+                    let rest = lines.takePending()
+                    if !rest.isEmpty { decode(rest[...]) }
+                }
                 if !events.isEmpty { try await sink.send(events) }
                 return
             case .cancelled:

@@ -18,32 +18,6 @@ enum ConfigFiles {
         }
     }
 
-    static func isGlob(_ path: String) -> Bool {
-        path.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
-    }
-
-    /// Paths matching a shell pattern (`*`, `?`, `[...]`), sorted bytewise.
-    static func glob(_ pattern: String) -> [String] {
-        var g = glob_t()
-        defer { globfree(&g) }
-        guard Glibc_glob(pattern, &g) == 0 else { return [] }
-        var out: [String] = []
-        for i in 0..<Int(g.gl_pathc) {
-            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
-        }
-        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-
-    /// Escapes glob metacharacters so that `path` matches only itself.
-    static func escapeGlob(_ path: String) -> String {
-        var out = ""
-        for c in path {
-            if c == "*" || c == "?" || c == "[" || c == "]" || c == "\\" { out.append("\\") }
-            out.append(c)
-        }
-        return out
-    }
-
     /// The whole file as UTF-8 text (invalid bytes replaced).
     static func readText(_ path: String) throws(ConfigError) -> String {
         let fd = open(path, O_RDONLY)
@@ -67,9 +41,4 @@ enum ConfigFiles {
         guard let s = strerror(errno) else { return "error \(errno)" }
         return String(cString: s)
     }
-}
-
-/// `glob(3)` under another name: inside `ConfigFiles` the name `glob` is the static method.
-private func Glibc_glob(_ pattern: String, _ g: inout glob_t) -> Int32 {
-    glob(pattern, 0, nil, &g)
 }

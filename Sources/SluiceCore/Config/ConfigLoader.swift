@@ -37,8 +37,8 @@ public enum ConfigLoader {
 
     /// The files `path` stands for, in load order. Nothing found is an error naming the path.
     public static func resolve(path: String) throws(ConfigError) -> [String] {
-        if ConfigFiles.isGlob(path), ConfigFiles.kind(of: path) == .missing {
-            let files = ConfigFiles.glob(path).filter { ConfigFiles.kind(of: $0) == .file }
+        if FileGlob.isPattern(path), ConfigFiles.kind(of: path) == .missing {
+            let files = FileGlob.expand(path).filter { ConfigFiles.kind(of: $0) == .file }
             guard !files.isEmpty else { throw ConfigError(message: "no config files match `\(path)`") }
             return files
         }
@@ -47,7 +47,7 @@ public enum ConfigLoader {
             return [path]
         case .directory:
             let dir = path.hasSuffix("/") ? String(path.dropLast()) : path
-            let files = ConfigFiles.glob(ConfigFiles.escapeGlob(dir) + "/*").filter { ConfigFiles.kind(of: $0) == .file }
+            let files = FileGlob.expand(FileGlob.escape(dir) + "/*").filter { ConfigFiles.kind(of: $0) == .file }
             guard !files.isEmpty else { throw ConfigError(message: "no config files found in directory `\(path)`") }
             return files
         case .missing:

@@ -80,41 +80,12 @@ public enum FileIO {
         }
     }
 
+    public static func isDirectory(_ path: String) -> Bool { ConfigFiles.kind(of: path) == .directory }
+
+    public static func isRegularFile(_ path: String) -> Bool { ConfigFiles.kind(of: path) == .file }
+
     public static func directoryName(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-}
-
-/// Splits a byte stream into messages at a delimiter, keeping a partial tail between reads.
-public struct Framer {
-    public let delimiter: [UInt8]
-    private var pending: [UInt8] = []
-
-    public init(delimiter: [UInt8]) { self.delimiter = delimiter.isEmpty ? [10] : delimiter }
-
-    /// Calls `emit` for each complete message in `pending + bytes`.
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: (ArraySlice<UInt8>) -> Void) {
-        pending.append(contentsOf: bytes)
-        var start = 0
-        var i = 0
-        let d = delimiter
-        let n = pending.count
-        while i + d.count <= n {
-            if pending[i] == d[0] && (d.count == 1 || pending[i..<(i + d.count)].elementsEqual(d)) {
-                emit(pending[start..<i])
-                i += d.count
-                start = i
-            } else {
-                i += 1
-            }
-        }
-        pending.removeFirst(start)
-    }
-
-    /// Emits what is left (a last line without a delimiter).
-    public mutating func finish(_ emit: (ArraySlice<UInt8>) -> Void) {
-        if !pending.isEmpty { emit(pending[...]) }
-        pending.removeAll()
     }
 }

@@ -3,16 +3,17 @@ import SluiceCore
 import Glibc
 #endif
 
-/// Cuts complete lines of one file into events, in pieces of at most one batch, each with
+/// Turns complete lines of one file into events, in pieces of at most one batch, each with
 /// the file offset just past its last line so that every piece is acknowledged on its own.
-/// A value type so the file input can run it in child tasks, off the reading task.
-struct LineFramer: Sendable {
+/// The lines are cut by SluiceCore's `LineFramer`. A value type so the file input can run
+/// it in child tasks, off the reading task.
+struct FileLineDecoder: Sendable {
     struct Piece: Sendable {
         var events: [Event]
         var end: UInt64
     }
 
-    let delimiter: [UInt8]
+    let framer: LineFramer
     let batchSize: Int
     /// The file's event template (`@timestamp`, `@version`, `host`, `path`, `message`).
     let template: Event
@@ -22,27 +23,6 @@ struct LineFramer: Sendable {
     let pathRef: FieldReference
     let hostRef: FieldReference
 
-    /// The index just past the last delimiter in `bytes` (0 if there is none).
-    func endOfLastLine(_ bytes: [UInt8], searchFrom: Int) -> Int {
-        let d = delimiter
-        guard bytes.count >= d.count else { return 0 }
-        if d.count == 1 {
-            // The last line ends near the end of a read, so a backward scan is short.
-            var i = bytes.count - 1
-            while i >= 0 {
-                if bytes[i] == d[0] { return i + 1 }
-                i -= 1
-            }
-            return 0
-        }
-        var i = bytes.count - d.count
-        while i >= searchFrom {
-            if bytes[i] == d[0] && bytes[i..<(i + d.count)].elementsEqual(d) { return i + d.count }
-            i -= 1
-        }
-        return 0
-    }
-
     /// Events for every line of `bytes` (which starts at file offset `base`); with
     /// `withFinalLine`, text after the last delimiter is a line too (end of a file in read mode).
     func pieces(_ bytes: [UInt8], base: UInt64, withFinalLine: Bool) -> [Piece] {
@@ -50,38 +30,23 @@ struct LineFramer: Sendable {
         var events: [Event] = []
         events.reserveCapacity(batchSize)
         let now = Timestamp.now()
-        let d = delimiter
         // Each piece copies the template from storage of its own: its events go to one worker,
         // so the reference counts of the shared strings stay on that worker's core.
         var fields = template.fields.unshared()
+        var end = 0
         bytes.withUnsafeBufferPointer { buf in
-            guard let start0 = buf.baseAddress else { return }
-            var start = 0
-            while start < buf.count {
-                var idx = buf.count
-                if d.count == 1 {
-                    if let p = memchr(start0 + start, Int32(d[0]), buf.count - start) {
-                        idx = start0.distance(to: p.assumingMemoryBound(to: UInt8.self))
-                    }
-                } else {
-                    var i = start
-                    while i + d.count <= buf.count {
-                        if buf[i] == d[0] && buf[i..<(i + d.count)].elementsEqual(d) { idx = i; break }
-                        i += 1
-                    }
-                }
-                if idx == buf.count && !withFinalLine { break }
-                append(&events, UnsafeBufferPointer(rebasing: buf[start..<idx]), fields, now: now)
-                start = min(buf.count, idx + d.count)
+            framer.forEachLine(in: buf, includingFinal: withFinalLine) { line, next in
+                append(&events, UnsafeBufferPointer(rebasing: buf[line]), fields, now: now)
+                end = next
                 if events.count >= batchSize {
-                    pieces.append(Piece(events: events, end: base + UInt64(start)))
+                    pieces.append(Piece(events: events, end: base + UInt64(next)))
                     events = []
                     events.reserveCapacity(batchSize)
                     fields = template.fields.unshared()
                 }
             }
-            if !events.isEmpty { pieces.append(Piece(events: events, end: base + UInt64(start))) }
         }
+        if !events.isEmpty { pieces.append(Piece(events: events, end: base + UInt64(end))) }
         return pieces
     }
 
