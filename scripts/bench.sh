@@ -96,6 +96,47 @@ CONF
 grok_bench "file>grok COMBINEDAPACHELOG>json" apache '%{COMBINEDAPACHELOG}'
 grok_bench "file>grok people (4 fields)>json" people '%{INT:age:int} %{WORD:gender} %{NUMBER:height:float} %{NUMBER:weight:float}'
 
+# 3b. generator -> http output (ndjson, batches of 125) -> the HTTP sink fixture, against the
+# sink's own ceiling: curl posting the same number of same-sized bodies over kept-alive
+# connections, two at a time (as two workers do), in the same run.
+http_bench() {
+  local n=${BENCH_HTTP_EVENTS:-200000} dir="$WORK/http_sink" url ceiling_start ceiling_end
+  mkdir -p "$dir"
+  rm -f "$dir/info.json"
+  python3 Tests/Fixtures/http_sink.py --dir "$dir" --info "$dir/info.json" >"$dir/log" 2>&1 &
+  local sink=$!
+  for _ in $(seq 100); do [ -s "$dir/info.json" ] && break; sleep 0.1; done
+  url=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['http_sink'])" "$dir/info.json")
+  before_each="curl -s -X POST $url/_control/reset >/dev/null"
+  cat > "$WORK/http.conf" <<CONF
+input { generator { count => $n message => "$(printf 'x%.0s' $(seq 100))" } }
+output { http { url => "$url/bench" http_method => "post" format => "ndjson" } }
+CONF
+  measure "generator>http ndjson>sink (w2)" "$n" $((n * 100)) -- "$BIN" -f "$WORK/http.conf" -w 2 -b 125 --log.level error
+  local requests
+  requests=$(curl -s "$url/_control/requests?prefix=/bench" | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+  # One body as Sluice sends it: 125 events of the generator, one JSON line each.
+  "$BIN" -e "input { generator { count => 125 message => \"$(printf 'x%.0s' $(seq 100))\" } } output { stdout { codec => json_lines } }" \
+    --log.level error > "$WORK/body.ndjson"
+  curl -s -X POST "$url/_control/reset" >/dev/null
+  local count=$((n / 125)) half
+  half=$((count / 2))
+  # Two curl processes (one per worker), each sending its requests over one kept-alive connection.
+  { echo "data-binary = \"@$WORK/body.ndjson\""; echo 'header = "Content-Type: application/x-ndjson"'
+    yes "url = \"$url/ceiling\"" | head -n "$half"; } > "$WORK/curl.cfg"
+  ceiling_start=$(date +%s%N)
+  for _ in 1 2; do curl -s -K "$WORK/curl.cfg" >/dev/null & done
+  wait
+  ceiling_end=$(date +%s%N)
+  kill "$sink" 2>/dev/null || true
+  wait "$sink" 2>/dev/null || true
+  awk -v r="$requests" -v n="$n" -v c="$((half * 2))" -v a="$ceiling_start" -v b="$ceiling_end" 'BEGIN {
+    s = (b - a) / 1e9
+    printf "  sluice sent %d requests (%.0f events each); curl ceiling: %.0f requests/s = %.0f events/s\n", r, n / r, c / s, c * 125 / s }'
+}
+http_bench
+before_each=":"
+
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift
