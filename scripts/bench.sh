@@ -123,10 +123,11 @@ CONF
   half=$((count / 2))
   # Two curl processes (one per worker), each sending its requests over one kept-alive connection.
   { echo "data-binary = \"@$WORK/body.ndjson\""; echo 'header = "Content-Type: application/x-ndjson"'
-    yes "url = \"$url/ceiling\"" | head -n "$half"; } > "$WORK/curl.cfg"
+    awk -v u="$url/ceiling" -v n="$half" 'BEGIN { for (i = 0; i < n; i++) printf "url = \"%s\"\n", u }'; } > "$WORK/curl.cfg"
   ceiling_start=$(date +%s%N)
-  for _ in 1 2; do curl -s -K "$WORK/curl.cfg" >/dev/null & done
-  wait
+  local pids=()
+  for _ in 1 2; do curl -s -K "$WORK/curl.cfg" >/dev/null & pids+=($!); done
+  wait "${pids[@]}"
   ceiling_end=$(date +%s%N)
   kill "$sink" 2>/dev/null || true
   wait "$sink" 2>/dev/null || true
