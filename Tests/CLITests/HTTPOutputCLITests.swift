@@ -16,6 +16,21 @@ import Testing
         #expect(ContinuousClock.now - begin < .milliseconds(500))
     }
 
+    @Test func aStartThatCannotSucceedExitsOneNamingThePluginItsPlaceAndTheCause() throws {
+        let begin = ContinuousClock.now
+        let out = try CLI.run(["-e", """
+            input { generator { count => 1 } }
+            output {
+              http { id => "to_api" url => "https://127.0.0.1:1/x" http_method => "post"
+                     ssl_certificate_authorities => ["/nonexistent/ca.pem"] }
+            }
+            """, "--log.level", "error"])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("output to_api (config string:3:3) could not start"), "\(out.stderr)")
+        #expect(out.stderr.contains("/nonexistent/ca.pem"))
+        #expect(ContinuousClock.now - begin < .seconds(5), "a permanent failure is not retried")
+    }
+
     @Test func sigtermWhileTheEndpointIsDownEndsWithinTheTimeoutAndARestartDeliversEverything() async throws {
         let sink = try HTTPSink()
         let dir = try CLI.tempDir()
