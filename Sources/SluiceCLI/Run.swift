@@ -40,7 +40,6 @@ struct Run: AsyncParsableCommand {
             try await pipeline.run()
         } catch let e as PluginStartError {
             prepared.deadLetterWriter?.close()
-            prepared.logger.error("\(e)")
             FileHandleStderr.write("error: \(e)\n")
             throw ExitCode(1)
         } catch {
