@@ -13,7 +13,7 @@ import Testing
             output { http { url => "http://127.0.0.1:\(port)/x" http_method => "post" format => "ndjson" } }
             """])
         #expect(out.status == 0, "\(out.stderr)")
-        #expect(ContinuousClock.now - begin < .milliseconds(500))
+        #expect(ContinuousClock.now - begin < .seconds(1))
     }
 
     @Test func aStartThatCannotSucceedExitsOneNamingThePluginItsPlaceAndTheCause() throws {
