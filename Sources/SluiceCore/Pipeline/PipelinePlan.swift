@@ -66,6 +66,8 @@ public struct PipelinePlan {
         }
         outputs = outs.map { ($0.0, $0.1, $0.2) }
         errors.insert(contentsOf: v.errors, at: 0)
+        let secrets = v.secrets
+        errors = errors.map { $0.redacting(secrets) }
         if !errors.isEmpty { throw ConfigErrors(errors.sorted { ($0.location?.sortKey ?? "") < ($1.location?.sortKey ?? "") }) }
     }
 
