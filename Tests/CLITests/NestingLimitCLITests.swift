@@ -51,6 +51,23 @@ import Testing
         #expect(out.status == 0, "\(out.stderr.prefix(500))")
     }
 
+    /// Conditions just under the bound compile on the workers and evaluate correctly.
+    @Test func conditionsJustUnderTheLimitRun() throws {
+        let k = 990
+        let config = "input { generator { count => 1 message => \"x\" } }\nfilter {\n"
+            + "if " + Self.repeated("(", k) + "[message] == \"x\"" + Self.repeated(")", k) + " { mutate { add_tag => [\"parens\"] } }\n"
+            + "if " + Self.repeated("!(", k) + "[nope]" + Self.repeated(")", k) + " { mutate { add_tag => [\"even\"] } }\n"
+            + "if " + Self.repeated("!(", k - 1) + "[nope]" + Self.repeated(")", k - 1) + " { mutate { add_tag => [\"odd\"] } }\n"
+            + "if " + Array(repeating: "[message]", count: k).joined(separator: " and ") + " { mutate { add_tag => [\"chain\"] } }\n"
+            + "}\noutput { stdout { codec => json_lines } }"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-legal-\(UUID().uuidString).conf").path
+        try config.write(toFile: dir, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try CLI.run(["-f", dir, "-w", "2"])
+        #expect(out.status == 0, "\(out.stderr.prefix(500))")
+        #expect(out.stdout.contains(#""tags":["parens","odd","chain"]"#), "\(out.stdout)")
+    }
+
     /// JSON nested 100,000 deep, through the json codec and the json filter: tagged, not crashed.
     @Test func deepJSONIsTaggedNotCrashed() throws {
         let deep = Self.repeated("[") + Self.repeated("]")

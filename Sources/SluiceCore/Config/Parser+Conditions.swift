@@ -98,8 +98,7 @@ extension Parser {
         guard let c = peek else { throw expected("a condition") }
         if c == UInt8(ascii: "(") { return try parseParenthesized() }
         if c == UInt8(ascii: "!") {
-            try enterNesting(at: pos)
-            defer { depth -= 1 }
+            // `!(...)` is counted by the parenthesized condition; `![field]` is a leaf.
             pos += 1
             skipSpace()
             if peek == UInt8(ascii: "(") { return .not(try parseParenthesized()) }
