@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// A configuration nested far too deep is rejected with file:line:col, quickly, by the
-/// binary (issue 16, part 1); it never overflows the stack.
-@Suite struct NestingLimitCLITests {
+/// binary (issue 16, part 1); it never overflows the stack. Serialized: each case is timed.
+@Suite(.serialized) struct NestingLimitCLITests {
     static let n = 100_000
 
     static func repeated(_ s: String, _ k: Int = n) -> String { String(repeating: s, count: k) }
@@ -49,6 +49,17 @@ import Testing
         let config = "filter {\n" + Self.repeated("if [a] { ", k) + Self.repeated("}", k) + "\n}\n"
         let out = try CLI.run(["check", "-e", config])
         #expect(out.status == 0, "\(out.stderr.prefix(500))")
+    }
+
+    /// A chain of grok pattern definitions, each using the next, is refused past the bound.
+    @Test func grokReferenceChainsAreBounded() throws {
+        let k = 1_100
+        let defs = (0..<k).map { "\"P\($0)\" => \"%{P\($0 + 1)}\"" }.joined(separator: " ") + " \"P\(k)\" => \"x\""
+        let config = "filter {\ngrok { match => { \"message\" => \"%{P0}\" } pattern_definitions => { \(defs) } }\n}"
+        let out = try CLI.run(["check", "-e", config])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("config string:2:"), "\(out.stderr.prefix(300))")
+        #expect(out.stderr.contains("pattern references nest deeper than 1000 levels"), "\(out.stderr.prefix(300))")
     }
 
     /// Conditions just under the bound compile on the workers and evaluate correctly.
