@@ -89,7 +89,7 @@ public final class FingerprintFilter: FilterPlugin {
                 throw settings.error("key", "is required with `method => IPV4_NETWORK`: the prefix length to keep (0 to 32)")
             }
             guard let prefix = Int(keyText), (0...32).contains(prefix) else {
-                throw settings.error("key", "with `method => IPV4_NETWORK` must be a prefix length from 0 to 32, got `\(keyText)`")
+                throw settings.error("key", "with `method => IPV4_NETWORK` must be a prefix length from 0 to 32")
             }
             method = .ipv4Network(prefix: prefix)
         case let other:

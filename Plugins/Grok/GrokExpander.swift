@@ -104,6 +104,10 @@ struct GrokExpander {
         } else {
             out.append(contentsOf: "(?:".utf8)
         }
+        // Each reference recurses once; a long chain of definitions must not exhaust the stack.
+        guard stack.count < ConfigLimits.maxNesting else {
+            throw GrokError("pattern references nest deeper than \(ConfigLimits.maxNesting) levels (through `\(ref.name)`)")
+        }
         stack.append(ref.name)
         try expand(Array(body.utf8), into: &out)
         stack.removeLast()

@@ -38,7 +38,7 @@ struct PluginsCommand: ParsableCommand {
                 print("| setting | type | default | required | description |")
                 print("| --- | --- | --- | --- | --- |")
                 for s in specs {
-                    print("| `\(s.name)` | \(s.type) | \(s.defaultValue.map { "`\(show($0))`" } ?? "") | \(s.required ? "yes" : "") | \(s.doc) |")
+                    print("| `\(s.name)` | \(s.type) | \(shownDefault(s).map { "`\($0)`" } ?? "") | \(s.required ? "yes" : "") | \(s.doc) |")
                 }
                 print("")
             } else {
@@ -46,7 +46,7 @@ struct PluginsCommand: ParsableCommand {
                 for s in specs {
                     var line = "  \(s.name.padding(to: 26)) \(s.type)"
                     if s.required { line += ", required" }
-                    if let d = s.defaultValue { line += ", default \(show(d))" }
+                    if let d = shownDefault(s) { line += ", default \(d)" }
                     if let dep = s.deprecated { line += " (deprecated: \(dep))" }
                     print(line)
                     print("      \(s.doc)")
@@ -54,6 +54,12 @@ struct PluginsCommand: ParsableCommand {
                 print("")
             }
         }
+    }
+
+    /// A setting's default as shown; a secret's default is never shown.
+    private func shownDefault(_ s: SettingSpec) -> String? {
+        guard let d = s.defaultValue else { return nil }
+        return s.type == .password ? Secrets.redacted : show(d)
     }
 
     private func show(_ v: Value) -> String {

@@ -20,21 +20,37 @@ public enum ConfigParser {
     /// Parses one source. Syntax errors stop at the first one; problems that leave the
     /// syntax intact (undefined variables, duplicate keys, bad regexes) are all collected.
     public static func parse(_ source: SourceFile, options: ParseOptions = ParseOptions()) throws(ConfigErrors) -> PipelineConfig {
+        // Recursive descent, bounded by `ConfigLimits.maxNesting`: run it where that bound fits.
+        let outcome = LargeStack.run { parseHere(source, options: options) }
+        return try outcome.get()
+    }
+
+    private static func parseHere(_ source: SourceFile, options: ParseOptions) -> Result<PipelineConfig, ConfigErrors> {
         var parser = Parser(source: source, options: options)
         let config: PipelineConfig
         do {
             config = try parser.parseFile()
         } catch {
-            throw ConfigErrors(parser.errors + [error])
+            return .failure(ConfigErrors(parser.errors + [error]))
         }
-        if !parser.errors.isEmpty { throw ConfigErrors(parser.errors) }
-        return config
+        return parser.errors.isEmpty ? .success(config) : .failure(ConfigErrors(parser.errors))
     }
 
     /// Parses `text` as a source named `name`.
     public static func parse(_ text: String, name: String = "config string",
                              options: ParseOptions = ParseOptions()) throws(ConfigErrors) -> PipelineConfig {
         try parse(SourceFile(name: name, text: text), options: options)
+    }
+}
+
+extension Parser {
+    /// Counts one more level of nesting opened at `offset`; the caller decrements `depth`
+    /// when it leaves. Throws past `ConfigLimits.maxNesting`, before the stack can run out.
+    mutating func enterNesting(at offset: Int) throws(ConfigError) {
+        depth += 1
+        if depth > ConfigLimits.maxNesting {
+            throw ConfigError(location: location(offset), message: ConfigLimits.nestingMessage)
+        }
     }
 }
 
@@ -47,6 +63,8 @@ struct Parser {
     var pos = 0
     /// Problems that do not stop parsing.
     var errors: [ConfigError] = []
+    /// How many blocks, values and condition levels enclose `pos` (bounded by `ConfigLimits`).
+    var depth = 0
 
     init(source: SourceFile, options: ParseOptions) {
         self.source = source
@@ -86,6 +104,8 @@ struct Parser {
 
     /// Plugins and conditionals up to and including the closing `}`.
     mutating func parseStatements(section: SectionKind, openedAt: Int, what: String) throws(ConfigError) -> [Statement] {
+        try enterNesting(at: openedAt)
+        defer { depth -= 1 }
         var out: [Statement] = []
         while true {
             skipSpace()
@@ -148,6 +168,7 @@ struct Parser {
             skipSpace()
             let valueStart = pos
             let value = try parseValue(after: "`\(name) =>`")
+            if Secrets.looksSecret(name) { source.maskSecretValue(at: valueStart) }
             settings.append(Setting(name: name, value: value, location: location(nameStart),
                                     valueLocation: location(valueStart)))
         }

@@ -44,23 +44,37 @@ extension Parser {
         return Branch(condition: condition, body: body, location: location(condStart))
     }
 
+    /// Every binary operator adds a level to the expression tree (a chain `a and b and ...`
+    /// leans left), so each one counts towards the nesting bound until the condition ends.
     mutating func parseCondition() throws(ConfigError) -> Expression {
+        let base = depth
+        defer { depth = base }
+        try enterNesting(at: pos)
         var lhs = try parseXor()
-        while boolOperator("or") { lhs = .or(lhs, try parseXor()) }
-        return lhs
+        while true {
+            let at = pos
+            guard boolOperator("or") else { return lhs }
+            try enterNesting(at: at)
+            lhs = .or(lhs, try parseXor())
+        }
     }
 
     private mutating func parseXor() throws(ConfigError) -> Expression {
         var lhs = try parseAnd()
-        while boolOperator("xor") { lhs = .xor(lhs, try parseAnd()) }
-        return lhs
+        while true {
+            let at = pos
+            guard boolOperator("xor") else { return lhs }
+            try enterNesting(at: at)
+            lhs = .xor(lhs, try parseAnd())
+        }
     }
 
     private mutating func parseAnd() throws(ConfigError) -> Expression {
         var lhs = try parseUnary()
         while true {
-            if boolOperator("and") { lhs = .and(lhs, try parseUnary()) }
-            else if boolOperator("nand") { lhs = .nand(lhs, try parseUnary()) }
+            let at = pos
+            if boolOperator("and") { try enterNesting(at: at); lhs = .and(lhs, try parseUnary()) }
+            else if boolOperator("nand") { try enterNesting(at: at); lhs = .nand(lhs, try parseUnary()) }
             else { return lhs }
         }
     }
@@ -84,6 +98,7 @@ extension Parser {
         guard let c = peek else { throw expected("a condition") }
         if c == UInt8(ascii: "(") { return try parseParenthesized() }
         if c == UInt8(ascii: "!") {
+            // `!(...)` is counted by the parenthesized condition; `![field]` is a leaf.
             pos += 1
             skipSpace()
             if peek == UInt8(ascii: "(") { return .not(try parseParenthesized()) }
@@ -212,7 +227,12 @@ extension Parser {
         }
         var k = pos
         var first = true
+        var selectors = 0
         while k < b.count, b[k] == UInt8(ascii: "[") {
+            selectors += 1
+            if selectors > ConfigLimits.maxNesting {
+                throw ConfigError(location: location(k), message: ConfigLimits.nestingMessage)
+            }
             k += 1
             let elementStart = k
             while k < b.count, ![UInt8(ascii: "]"), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: "\n")].contains(b[k]) { k += 1 }
@@ -255,6 +275,8 @@ extension Parser {
     /// `[ "a", 1, b, [ ... ] ]` in a condition; barewords are strings.
     private mutating func parseConditionArray() throws(ConfigError) -> Operand {
         let open = pos
+        try enterNesting(at: open)
+        defer { depth -= 1 }
         pos += 1
         var items: [Operand] = []
         while true {

@@ -4,6 +4,8 @@ extension Parser {
     mutating func parseValue(after context: String) throws(ConfigError) -> ConfigValue {
         let start = pos
         guard let c = peek else { throw expected("a value after \(context)") }
+        try enterNesting(at: start)
+        defer { depth -= 1 }
         switch c {
         case UInt8(ascii: "{"):
             return try parseHash()

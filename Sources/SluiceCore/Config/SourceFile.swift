@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One configuration source (a file, or the `-e` string) with a line index, so that
 /// locations can be turned into `line:column` and the offending line can be shown.
 public final class SourceFile: Sendable, CustomStringConvertible {
@@ -7,6 +9,8 @@ public final class SourceFile: Sendable, CustomStringConvertible {
     let bytes: [UInt8]
     /// Byte offset of the first byte of each line.
     let lineStarts: [Int]
+    /// Byte ranges holding secret values: excerpts show them as `*`.
+    private let secretRanges = Mutex<[Range<Int>]>([])
 
     public init(name: String, text: String) {
         self.name = name
@@ -31,6 +35,54 @@ public final class SourceFile: Sendable, CustomStringConvertible {
         return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
     }
 
+    /// Marks `range` (UTF-8 byte offsets) as a secret: every excerpt of this file masks it.
+    public func maskSecret(_ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        secretRanges.withLock { if !$0.contains(range) { $0.append(range) } }
+    }
+
+    /// Masks the value token starting at byte `offset` (a quoted string's quotes stay visible).
+    public func maskSecretValue(at offset: Int) {
+        let end = valueEnd(from: offset)
+        let quoted = offset < bytes.count && (bytes[offset] == UInt8(ascii: "\"") || bytes[offset] == UInt8(ascii: "'"))
+            && end - offset >= 2 && bytes[end - 1] == bytes[offset]
+        maskSecret(quoted ? offset + 1..<end - 1 : offset..<end)
+    }
+
+    /// Secret byte ranges that overlap `range`.
+    func secrets(overlapping range: Range<Int>) -> [Range<Int>] {
+        secretRanges.withLock { $0.filter { $0.overlaps(range) } }
+    }
+
+    /// The end offset of the value token starting at `offset`: a quoted string (with its
+    /// quotes), a bracketed array, or a bareword/number. Used to find a secret's extent.
+    public func valueEnd(from offset: Int) -> Int {
+        guard offset < bytes.count else { return bytes.count }
+        var i = offset
+        func skipQuoted() {
+            let q = bytes[i]
+            i += 1
+            while i < bytes.count, bytes[i] != q { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+            i = min(i + 1, bytes.count)
+        }
+        switch bytes[offset] {
+        case UInt8(ascii: "\""), UInt8(ascii: "'"):
+            skipQuoted()
+        case UInt8(ascii: "["):
+            var depth = 0
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { skipQuoted(); continue }
+                if c == UInt8(ascii: "[") { depth += 1 }
+                if c == UInt8(ascii: "]") { depth -= 1; if depth == 0 { return i + 1 } }
+                i += 1
+            }
+        default:
+            while i < bytes.count, Parser.isNameByte(bytes[i]) || bytes[i] == UInt8(ascii: ".") { i += 1 }
+        }
+        return min(i, bytes.count)
+    }
+
     /// The location of a byte offset (clamped to the text).
     public func location(ofOffset offset: Int) -> SourceLocation {
         let off = min(max(0, offset), bytes.count)
@@ -48,6 +100,25 @@ public final class SourceFile: Sendable, CustomStringConvertible {
             i += 1
         }
         return SourceLocation(file: self, line: lo + 1, column: column, offset: off)
+    }
+}
+
+extension SourceFile {
+    /// The 1-based columns of line `n` that hold a secret.
+    func secretColumns(line n: Int) -> [Int] {
+        guard n >= 1, n <= lineStarts.count else { return [] }
+        let start = lineStarts[n - 1]
+        let end = n < lineStarts.count ? lineStarts[n] - 1 : bytes.count
+        var columns: [Int] = []
+        for r in secrets(overlapping: start..<max(start + 1, end)) {
+            var col = location(ofOffset: max(r.lowerBound, start)).column
+            var i = max(r.lowerBound, start)
+            while i < min(r.upperBound, end) {
+                if bytes[i] & 0xC0 != 0x80 { columns.append(col); col += 1 }
+                i += 1
+            }
+        }
+        return columns
     }
 }
 
@@ -74,19 +145,40 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     /// `file:line:col`
     public var description: String { "\(file.name):\(line):\(column)" }
 
-    /// The source line followed by a caret under the column; tabs are copied so the caret lines up.
+    /// Widest excerpt of a line, in characters; longer lines are cut around the caret.
+    static let excerptWidth = 160
+
+    /// The source line followed by a caret under the column; tabs are copied so the caret
+    /// lines up. Secrets on the line are shown as `*` (one per character); a line longer
+    /// than `excerptWidth` is cut around the caret, with `…` where it was cut.
     public var snippet: String {
-        let text = lineText
-        var caret = ""
-        var col = 1
-        for ch in text.unicodeScalars {
-            if col >= column { break }
+        var shown = Array(lineText.unicodeScalars)
+        for col in file.secretColumns(line: line) where col - 1 < shown.count { shown[col - 1] = "*" }
+        var first = 0
+        var caretIndex = column - 1
+        var cutBefore = false, cutAfter = false
+        if shown.count > SourceLocation.excerptWidth {
+            first = max(0, min(column - 1 - SourceLocation.excerptWidth / 2, shown.count - SourceLocation.excerptWidth))
+            let end = min(shown.count, first + SourceLocation.excerptWidth)
+            cutBefore = first > 0
+            cutAfter = end < shown.count
+            shown = Array(shown[first..<end])
+            caretIndex -= first
+        }
+        var text = String.UnicodeScalarView()
+        if cutBefore { text.append("…") }
+        text.append(contentsOf: shown)
+        if cutAfter { text.append("…") }
+        var caret = cutBefore ? " " : ""
+        var col = 0
+        for ch in shown {
+            if col >= caretIndex { break }
             caret.append(ch == "\t" ? "\t" : " ")
             col += 1
         }
         // Past the end of the line (e.g. at end of file): pad with spaces.
-        while col < column { caret.append(" "); col += 1 }
-        return text + "\n" + caret + "^"
+        while col < caretIndex { caret.append(" "); col += 1 }
+        return String(text) + "\n" + caret + "^"
     }
 
     public static func == (a: SourceLocation, b: SourceLocation) -> Bool {

@@ -21,6 +21,10 @@ public struct FieldReference: Sendable, Hashable, CustomStringConvertible {
             rest = rest[open...]
         }
         while !rest.isEmpty {
+            // Lookups and assignments walk the path recursively: bound it like any nesting.
+            guard parts.count < ConfigLimits.maxNesting else {
+                throw FieldReferenceError(text: text, reason: ConfigLimits.nestingMessage)
+            }
             guard rest.first == "[", let close = rest.firstIndex(of: "]") else {
                 throw FieldReferenceError(text: text, reason: "expected `[name]`")
             }
@@ -44,8 +48,15 @@ public struct FieldReference: Sendable, Hashable, CustomStringConvertible {
 }
 
 public struct FieldReferenceError: Error, CustomStringConvertible, Sendable {
+    /// The reference as written, cut to 80 characters (a message never echoes a huge value).
     public let text: String
     public let reason: String
+
+    public init(text: String, reason: String) {
+        self.text = text.count > 80 ? String(text.prefix(80)) + "…" : text
+        self.reason = reason
+    }
+
     public var description: String { "invalid field reference `\(text)`: \(reason)" }
 }
 

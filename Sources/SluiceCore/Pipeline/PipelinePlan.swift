@@ -24,6 +24,21 @@ public struct PipelinePlan {
 
     /// Validates every plugin and setting of `config`, collecting all errors before failing.
     public init(config: PipelineConfig, registry: PluginRegistry, context: PluginContext) throws(ConfigErrors) {
+        // Settings and conditions are walked recursively, up to `ConfigLimits.maxNesting`
+        // levels deep: do it where that fits, whatever thread asks.
+        self = try LargeStack.run { PipelinePlan.build(config, registry, context) }.get()
+    }
+
+    private static func build(_ config: PipelineConfig, _ registry: PluginRegistry,
+                              _ context: PluginContext) -> Result<PipelinePlan, ConfigErrors> {
+        do throws(ConfigErrors) {
+            return .success(try PipelinePlan(validating: config, registry: registry, context: context))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private init(validating config: PipelineConfig, registry: PluginRegistry, context: PluginContext) throws(ConfigErrors) {
         self.context = context
         var v = SettingsValidator(registry: registry, context: context)
         var errors: [ConfigError] = []
@@ -66,6 +81,8 @@ public struct PipelinePlan {
         }
         outputs = outs.map { ($0.0, $0.1, $0.2) }
         errors.insert(contentsOf: v.errors, at: 0)
+        let secrets = v.secrets
+        errors = errors.map { $0.redacting(secrets) }
         if !errors.isEmpty { throw ConfigErrors(errors.sorted { ($0.location?.sortKey ?? "") < ($1.location?.sortKey ?? "") }) }
     }
 

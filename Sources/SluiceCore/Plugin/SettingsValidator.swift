@@ -6,6 +6,8 @@ struct SettingsValidator {
     let context: PluginContext
     var idCounter: [String: Int] = [:]
     var errors: [ConfigError] = []
+    /// Values of the `.password` settings seen so far, kept out of every message.
+    var secrets: [String] = []
 
     init(registry: PluginRegistry, context: PluginContext) {
         self.registry = registry
@@ -41,8 +43,13 @@ struct SettingsValidator {
                 codec = makeCodec(setting.value, at: setting.valueLocation, owner: node.name)
                 continue
             }
+            if spec.type == .password {
+                setting.valueLocation.file.maskSecretValue(at: setting.valueLocation.offset)
+            }
             do {
-                values[spec.name] = try convert(setting.value, to: spec.type)
+                let value = try convert(setting.value, to: spec.type)
+                values[spec.name] = value
+                if spec.type == .password, case .string(let secret) = value { secrets.append(secret) }
             } catch {
                 errors.append(ConfigError(location: setting.valueLocation,
                                           message: "\(node.name): `\(setting.name)` \(error.message)"))

@@ -8,6 +8,12 @@ public enum EventSerializer {
         public var description: String { "corrupt event record at byte \(offset)" }
     }
 
+    /// Deepest nesting a record holds (the reader recurses once per level). A value nested
+    /// deeper (only a pipeline that nests fields on purpose makes one) is stored as
+    /// `tooDeep` in place of what lies below that level, so the record stays readable.
+    static let maxDepth = 512
+    static let tooDeep = "<nested deeper than 512 levels>"
+
     private enum Tag: UInt8 {
         case null = 0, `false`, `true`, int, double, string, array, object, timestamp
     }
@@ -41,7 +47,7 @@ public enum EventSerializer {
     /// event on the input's path.
     static func encode(_ event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         var w = Writer(buffer: buffer)
-        w.object(event.fields)
+        w.object(event.fields, depth: 0)
         return w.overflow ? nil : w.pos
     }
 
@@ -85,7 +91,13 @@ public enum EventSerializer {
             pos += utf8.count
         }
 
-        mutating func value(_ v: Value) {
+        mutating func value(_ v: Value, depth: Int) {
+            // The reader refuses records nested deeper than `maxDepth`: never write one.
+            if depth >= EventSerializer.maxDepth - 1, v.isArrayOrObject {
+                byte(Tag.string.rawValue)
+                string(EventSerializer.tooDeep)
+                return
+            }
             switch v {
             case .null: byte(Tag.null.rawValue)
             case .bool(let b): byte(b ? Tag.true.rawValue : Tag.false.rawValue)
@@ -96,15 +108,15 @@ public enum EventSerializer {
             case .array(let a):
                 byte(Tag.array.rawValue)
                 varint(a.count)
-                for e in a { value(e) }
-            case .object(let m): object(m)
+                for e in a { value(e, depth: depth + 1) }
+            case .object(let m): object(m, depth: depth)
             }
         }
 
-        mutating func object(_ m: FieldMap) {
+        mutating func object(_ m: FieldMap, depth: Int) {
             byte(Tag.object.rawValue)
             varint(m.count)
-            for e in m.entries { string(e.key); value(e.value) }
+            for e in m.entries { string(e.key); value(e.value, depth: depth + 1) }
         }
     }
 
@@ -146,7 +158,7 @@ public enum EventSerializer {
         }
 
         mutating func value(depth: Int) throws(Corrupt) -> Value {
-            guard depth < 512, let tag = Tag(rawValue: try byte()) else { throw Corrupt(offset: pos) }
+            guard depth < EventSerializer.maxDepth, let tag = Tag(rawValue: try byte()) else { throw Corrupt(offset: pos) }
             switch tag {
             case .null: return .null
             case .false: return .bool(false)
@@ -170,6 +182,15 @@ public enum EventSerializer {
                 }
                 return .object(m)
             }
+        }
+    }
+}
+
+extension Value {
+    var isArrayOrObject: Bool {
+        switch self {
+        case .array, .object: return true
+        default: return false
         }
     }
 }

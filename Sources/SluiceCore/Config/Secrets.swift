@@ -1,0 +1,45 @@
+/// Keeping secret setting values out of messages and excerpts.
+///
+/// The rule is the declared type: a `.password` setting is a secret. While parsing, before
+/// any plugin's declarations are looked at, names that usually hold secrets are masked
+/// too, so that a syntax error on such a line does not echo the value.
+public enum Secrets {
+    /// What a message says instead of a secret value.
+    public static let redacted = "<redacted>"
+
+    private static let exactNames: Set<String> = [
+        "password", "key", "secret", "token", "passphrase", "api_key", "private_key",
+        "access_key", "secret_key", "sasl_password", "ssl_key_passphrase", "bearer_token",
+        "consumer_secret", "oauth_token_secret", "oauth_token", "access_token", "access_token_secret",
+        "client_secret", "auth_token",
+    ]
+
+    /// Whether a setting named `name` usually holds a secret (`password`, `key`,
+    /// `*_password`, `*_secret`, `*_token`, `*_passphrase`, `api_key`, ...).
+    public static func looksSecret(_ name: String) -> Bool {
+        let n = name.lowercased()
+        if exactNames.contains(n) { return true }
+        return ["_password", "_secret", "_token", "_passphrase", "_api_key"].contains { n.hasSuffix($0) }
+    }
+
+    /// `message` with every occurrence of each secret replaced by `<redacted>`. A quoted
+    /// occurrence (`` `value` ``) is always replaced; a bare one only when the value is long
+    /// enough not to be an ordinary word or number.
+    public static func redact(_ message: String, _ secrets: [String]) -> String {
+        var out = message
+        for s in secrets where !s.isEmpty {
+            out = out.replacing("`\(s)`", with: "`\(redacted)`")
+            if s.count >= 4 { out = out.replacing(s, with: redacted) }
+        }
+        return out
+    }
+}
+
+extension ConfigError {
+    /// This error with `secrets` replaced in its message and note.
+    public func redacting(_ secrets: [String]) -> ConfigError {
+        guard !secrets.isEmpty else { return self }
+        return ConfigError(location: location, message: Secrets.redact(message, secrets),
+                           note: note.map { Secrets.redact($0, secrets) })
+    }
+}
