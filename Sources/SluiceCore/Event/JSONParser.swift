@@ -11,6 +11,8 @@ struct JSONParser {
     private var keyStack: [String] = []
     private var valueStack: [Value] = []
     private var top = 0
+    /// Set when invalid UTF-8 or an unpaired surrogate escape became U+FFFD.
+    private(set) var replacedUTF8 = false
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         b = bytes
@@ -157,7 +159,7 @@ struct JSONParser {
         i = jsonSpecialByteIndex(b, from: i)
         if i < b.count && b[i] == UInt8(ascii: "\"") {
             i += 1
-            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<(i - 1)]), as: UTF8.self)
+            return makeString(UnsafeBufferPointer(rebasing: b[start..<(i - 1)]))
         }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
@@ -165,7 +167,7 @@ struct JSONParser {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
-                return String(decoding: scratch, as: UTF8.self)
+                return scratch.withUnsafeBufferPointer { makeString($0) }
             } else if c == UInt8(ascii: "\\") {
                 try escape()
             } else if c < 0x20 {
@@ -176,6 +178,14 @@ struct JSONParser {
             }
         }
         throw error("unterminated string", at: quote)
+    }
+
+    /// Valid UTF-8 as it is; anything else repaired with U+FFFD, and noted.
+    @inline(__always)
+    private mutating func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        replacedUTF8 = true
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func escape() throws(JSONError) {
@@ -203,9 +213,11 @@ struct JSONParser {
                     i += 6
                 } else {
                     scalar = 0xFFFD
+                    replacedUTF8 = true
                 }
             } else if unit >= 0xDC00 && unit <= 0xDFFF {
                 scalar = 0xFFFD
+                replacedUTF8 = true
             }
             appendUTF8(scalar)
         default:
@@ -302,11 +314,27 @@ struct JSONParser {
             // Both operands are exact doubles, so one IEEE operation rounds correctly (Clinger's fast path).
             var d = Double(mantissa)
             d = exp10 < 0 ? d / JSONWriter.powersOf10[-exp10] : d * JSONWriter.powersOf10[exp10]
-            return .double(negative ? -d : d)
+            if negative { d = -d }
+            // Up to 15 significant digits always read back from the double; 16 may not.
+            if significant <= 15 { return .double(d) }
+            return exactDouble(d, start)
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-        guard let d = Double(text) else { throw error("invalid number", at: start) }
-        return .double(d)
+        // Integers beyond Int64 keep their digits, as Logstash keeps a BigInteger.
+        if integral { return .number(NumberLiteral(unchecked: text(from: start))) }
+        guard let d = Double(text(from: start)) else { throw error("invalid number", at: start) }
+        return exactDouble(d, start)
+    }
+
+    /// `d` if it holds the number written at `start..<i`; else the digits, as Logstash keeps a
+    /// BigDecimal: more digits than a double keeps, or beyond its range (`1e999`, `1e-999`).
+    private func exactDouble(_ d: Double, _ start: Int) -> Value {
+        let written = UnsafeBufferPointer(rebasing: b[start..<i])
+        if NumberLiteral.doubleHoldsExactly(d, written) { return .double(d) }
+        return .number(NumberLiteral(unchecked: text(from: start)))
+    }
+
+    private func text(from start: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
     }
 
     @inline(__always)
