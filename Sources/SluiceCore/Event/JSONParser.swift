@@ -167,7 +167,9 @@ struct JSONParser {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
-                return scratch.withUnsafeBufferPointer { makeString($0) }
+                if let s = scratch.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) { return s }
+                replacedUTF8 = true
+                return String(decoding: scratch, as: UTF8.self)
             } else if c == UInt8(ascii: "\\") {
                 try escape()
             } else if c < 0x20 {
