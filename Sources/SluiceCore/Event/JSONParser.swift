@@ -167,7 +167,8 @@ struct JSONParser {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
-                if let s = scratch.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) { return s }
+                if let s = scratch.withUnsafeBufferPointer({ JSONParser.isASCII($0) ? String(decoding: $0, as: UTF8.self)
+                                                                                  : String(validating: $0, as: UTF8.self) }) { return s }
                 replacedUTF8 = true
                 return String(decoding: scratch, as: UTF8.self)
             } else if c == UInt8(ascii: "\\") {
@@ -182,12 +183,28 @@ struct JSONParser {
         throw error("unterminated string", at: quote)
     }
 
-    /// Valid UTF-8 as it is; anything else repaired with U+FFFD, and noted.
+    /// Valid UTF-8 as it is; anything else repaired with U+FFFD, and noted. ASCII, the common
+    /// case, skips `String(validating:)`, which costs far more than `String(decoding:)`.
     @inline(__always)
     private mutating func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if JSONParser.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
         if let s = String(validating: bytes, as: UTF8.self) { return s }
         replacedUTF8 = true
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @inline(__always)
+    private static func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var bits: UInt64 = 0
+        var k = 0
+        while k + 8 <= b.count {
+            bits |= raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            k += 8
+        }
+        while k < b.count { bits |= UInt64(b[k]); k += 1 }
+        return bits & 0x8080_8080_8080_8080 == 0
     }
 
     private mutating func escape() throws(JSONError) {
