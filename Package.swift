@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // sluice.yml is YAML (as logstash.yml): parsed by Yams (libyaml vendored inside).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
@@ -59,7 +61,8 @@ let package = Package(
         .target(name: "SluiceCLI",
                 dependencies: ["SluiceCore", "GrokPlugins",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                               .product(name: "Logging", package: "swift-log")],
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Yams", package: "Yams")],
                 path: "Sources/SluiceCLI"),
         // Test support for Sluice's own tests and for custom plugin packages.
         .target(name: "SluiceTesting", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")],

@@ -117,6 +117,7 @@ public final class DissectFilter: FilterPlugin {
             if let i = Int64(t) { return .int(i) }
             return double(.string(t)).flatMap(truncate)
         case .double(let d): return truncate(d)
+        case .number(let n): return n.isIntegral ? v : truncate(n.doubleValue)  // digits beyond Int64 stay whole
         default: return nil
         }
     }
@@ -125,6 +126,7 @@ public final class DissectFilter: FilterPlugin {
         switch v {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .number(let n): return n.doubleValue.isFinite ? n.doubleValue : nil
         case .string(let s):
             guard let d = Double(trimmed(s)), d.isFinite else { return nil }
             return d

@@ -33,6 +33,7 @@ enum RubyText {
         case .bool(let b): append(b ? "true" : "false", &out)
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d): appendFloat(d, into: &out)
+        case .number(let n): out.append(contentsOf: n.text.utf8)  // Integer#to_s of a Bignum; decimals as written
         case .string(let s): inspectString(s, into: &out)
         case .timestamp(let t): appendInstant(t, into: &out)
         case .array(let a):

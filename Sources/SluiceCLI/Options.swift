@@ -13,37 +13,39 @@ struct PipelineOptions: ParsableArguments {
 
     // Pipeline settings as flags: values are strings checked by `PipelineSettingSpecs`, so a
     // bad value gets the message sluice.yml would give; help text comes from the table.
-    @Option(name: SettingFlags.names("pipeline.workers"), help: settingHelp("pipeline.workers"))
+    // `.unconditional` takes the next word even when it starts with a dash, so `-w -1` reaches
+    // the table ("must be at least 1") instead of failing as a missing value.
+    @Option(name: SettingFlags.names("pipeline.workers"), parsing: .unconditional, help: settingHelp("pipeline.workers"))
     var workers: String?
 
-    @Option(name: SettingFlags.names("pipeline.batch.size"), help: settingHelp("pipeline.batch.size"))
+    @Option(name: SettingFlags.names("pipeline.batch.size"), parsing: .unconditional, help: settingHelp("pipeline.batch.size"))
     var batchSize: String?
 
-    @Option(name: SettingFlags.names("pipeline.batch.delay"), help: settingHelp("pipeline.batch.delay"))
+    @Option(name: SettingFlags.names("pipeline.batch.delay"), parsing: .unconditional, help: settingHelp("pipeline.batch.delay"))
     var batchDelay: String?
 
-    @Option(name: SettingFlags.names("pipeline.ordered"), help: settingHelp("pipeline.ordered"))
+    @Option(name: SettingFlags.names("pipeline.ordered"), parsing: .unconditional, help: settingHelp("pipeline.ordered"))
     var ordered: String?
 
-    @Option(name: SettingFlags.names("pipeline.id"), help: settingHelp("pipeline.id"))
+    @Option(name: SettingFlags.names("pipeline.id"), parsing: .unconditional, help: settingHelp("pipeline.id"))
     var pipelineId: String?
 
-    @Option(name: SettingFlags.names("pipeline.shutdown_timeout"), help: settingHelp("pipeline.shutdown_timeout"))
+    @Option(name: SettingFlags.names("pipeline.shutdown_timeout"), parsing: .unconditional, help: settingHelp("pipeline.shutdown_timeout"))
     var shutdownTimeout: String?
 
-    @Option(name: SettingFlags.names("pipeline.ecs_compatibility"), help: settingHelp("pipeline.ecs_compatibility"))
+    @Option(name: SettingFlags.names("pipeline.ecs_compatibility"), parsing: .unconditional, help: settingHelp("pipeline.ecs_compatibility"))
     var ecsCompatibility: String?
 
-    @Option(name: SettingFlags.names("path.data"), help: settingHelp("path.data"))
+    @Option(name: SettingFlags.names("path.data"), parsing: .unconditional, help: settingHelp("path.data"))
     var pathData: String?
 
-    @Option(name: SettingFlags.names("path.queue"), help: settingHelp("path.queue"))
+    @Option(name: SettingFlags.names("path.queue"), parsing: .unconditional, help: settingHelp("path.queue"))
     var pathQueue: String?
 
     @Option(name: [.customLong("path.settings")], help: "Directory holding sluice.yml (or the file itself).")
     var pathSettings: String?
 
-    @Option(name: SettingFlags.names("log.level"), help: settingHelp("log.level"))
+    @Option(name: SettingFlags.names("log.level"), parsing: .unconditional, help: settingHelp("log.level"))
     var logLevel: String?
 
     /// Merges sluice.yml (if any) with the command-line flags, flags winning.

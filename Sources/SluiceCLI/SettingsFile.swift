@@ -10,8 +10,9 @@ struct SettingsFileError: Error, CustomStringConvertible {
     var description: String { line > 0 ? "\(path):\(line): error: \(message)" : "\(path): error: \(message)" }
 }
 
-/// `sluice.yml`, as Logstash reads `logstash.yml`: flat dotted keys (`pipeline.workers: 2`)
-/// or the same keys nested by indentation. Only the YAML this needs: maps, scalars, comments.
+/// `sluice.yml`, as Logstash reads `logstash.yml`: YAML (parsed by Yams), with flat dotted keys
+/// (`pipeline.workers: 2`) or the same keys nested (`pipeline: { workers: 2 }` or by indentation).
+/// Each leaf becomes one (line, dotted key, value) entry for the settings table; see `SettingsYAML`.
 struct SettingsFile {
     let path: String
 
@@ -32,27 +33,11 @@ struct SettingsFile {
         guard let text = readFile(path) else {
             throw SettingsFileError(path: path, line: 0, message: "cannot read the settings file")
         }
-        var out: [(Int, String, String)] = []
-        var stack: [(indent: Int, key: String)] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(raw)
-            if let hash = line.firstIndex(of: "#"), !line[..<hash].contains("\"") { line = line[..<hash] }
-            let indent = line.prefix { $0 == " " }.count
-            let body = line.drop { $0 == " " }.trimmingSuffix()
-            if body.isEmpty || body == "---" { continue }
-            guard let colon = body.firstIndex(of: ":") else {
-                throw SettingsFileError(path: path, line: n + 1, message: "expected `key: value`, found `\(body)`")
-            }
-            let key = body[..<colon].trimmingSuffix()
-            var value = body[body.index(after: colon)...].drop { $0 == " " }.trimmingSuffix()
-            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
-                value = value.dropFirst().dropLast()
-            }
-            while let top = stack.last, top.indent >= indent { stack.removeLast() }
-            let full = (stack.map(\.key) + [String(key)]).joined(separator: ".")
-            if value.isEmpty { stack.append((indent, String(key))) } else { out.append((n + 1, full, String(value))) }
+        do {
+            return try SettingsYAML.entries(text)
+        } catch {
+            throw SettingsFileError(path: path, line: error.line, message: error.message)
         }
-        return out
     }
 
     /// Applies every entry through the settings table (`PipelineSettingSpecs`).
@@ -89,14 +74,6 @@ enum SettingsSources {
 struct SettingsFlagError: Error, CustomStringConvertible {
     let message: String
     var description: String { "error: \(message)" }
-}
-
-extension Substring {
-    func trimmingSuffix() -> Substring {
-        var s = self
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
-        return s
-    }
 }
 
 func readFile(_ path: String) -> String? {

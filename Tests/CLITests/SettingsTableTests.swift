@@ -10,6 +10,11 @@ import Testing
         let dir = try CLI.tempDir()
         let cases: [(flag: [String], key: String, value: String, message: String)] = [
             (["-w", "0"], "pipeline.workers", "0", "pipeline.workers must be at least 1, got 0"),
+            (["-w", "-1"], "pipeline.workers", "-1", "pipeline.workers must be at least 1, got -1"),
+            (["-w=-1"], "pipeline.workers", "-1", "pipeline.workers must be at least 1, got -1"),
+            (["--pipeline.workers=-1"], "pipeline.workers", "-1", "pipeline.workers must be at least 1, got -1"),
+            (["-b", "0"], "pipeline.batch.size", "0", "pipeline.batch.size must be at least 1, got 0"),
+            (["-b", "-5"], "pipeline.batch.size", "-5", "pipeline.batch.size must be at least 1, got -5"),
             (["-b", "many"], "pipeline.batch.size", "many", "pipeline.batch.size must be a whole number, got `many`"),
             (["-u", "soon"], "pipeline.batch.delay", "soon",
              "pipeline.batch.delay must be a whole number of milliseconds (or a duration like 50ms, 1s), got `soon`"),
@@ -27,6 +32,28 @@ import Testing
             #expect(byFile.status == 1, "\(c.key)")
             #expect(byFile.stderr.contains("sluice.yml:1: error: " + c.message), "\(c.key): \(byFile.stderr)")
         }
+    }
+
+    /// sluice.yml is YAML: a key without a value, a duplicate and an alias bomb are refused
+    /// with the file's line; nested, flow and aliased values work.
+    @Test func theSettingsFileIsReadAsYAML() throws {
+        let dir = try CLI.tempDir()
+        let cases: [(yml: String, error: String)] = [
+            ("pipeline.workers: 1\nfoo:\n", "sluice.yml:2: error: unknown setting `foo`"),
+            ("pipeline.workers: 1\npipeline:\n  workers: 2\n", "sluice.yml:3: error: `pipeline.workers` is set twice (first on line 1)"),
+            ("pipeline: { workers: 0 }\n", "sluice.yml:1: error: pipeline.workers must be at least 1, got 0"),
+        ]
+        for c in cases {
+            try CLI.write(c.yml, to: dir + "/sluice.yml")
+            let r = try CLI.run(["check", "-e", pipeline, "--path.settings", dir])
+            #expect(r.status == 1, "\(c.yml)")
+            #expect(r.stderr.contains(c.error), "\(c.yml): \(r.stderr)")
+        }
+        try CLI.write("pipeline:\n  workers: &n 2\n  batch.size:\t9\nqueue.checkpoint.acks: *n\n", to: dir + "/sluice.yml")
+        let good = try CLI.run(["-e", pipeline, "--path.settings", dir, "--log.level", "info"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stderr.contains("workers=2") || good.stderr.contains("workers: 2"), "\(good.stderr)")
+        #expect(good.stderr.contains("batch_size=9") || good.stderr.contains("batch_size: 9"), "\(good.stderr)")
     }
 
     @Test func goodFlagValuesAreApplied() throws {

@@ -76,6 +76,20 @@ struct JSONFilterTests {
         #expect(e.fields["example"] == ["hello": "world"])
     }
 
+    /// No silent change of values: big numbers keep their digits, a replaced surrogate tags.
+    @Test func bigNumbersKeepTheirDigitsAndReplacementsAreTagged() throws {
+        let (r, e) = try parse(["source": "message"], ["message": #"{"n":1e999,"id":123456789012345678901234567890}"#])
+        #expect(isMatched(r))
+        #expect(e.fields["n"] == .number(try #require(NumberLiteral("1e999"))))
+        #expect(e.fields["id"] == .number(try #require(NumberLiteral("123456789012345678901234567890"))))
+        #expect(e.tags.isEmpty)
+        #expect(JSON.encodeToString(event: e).contains(#""n":1e999,"id":123456789012345678901234567890"#))
+        let (r2, e2) = try parse(["source": "message"], ["message": #"{"s":"a\ud800b"}"#])
+        #expect(isMatched(r2))
+        #expect(e2.fields["s"] == "a\u{FFFD}b")
+        #expect(e2.tags == [JSON.utf8ReplacedTag])
+    }
+
     @Test func nonObjectNeedsTarget() throws {
         let (r, e) = try parse(["source": "message"], ["message": "[1, 2, 3]"])
         #expect(!isMatched(r))

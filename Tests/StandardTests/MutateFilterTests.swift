@@ -403,6 +403,20 @@ extension MutateFilterTests {
         #expect(e.tags == ["_oops"])
     }
 
+    /// Numbers kept as digits (beyond Int64 or a double) convert like Logstash's Bignum/BigDecimal.
+    @Test func convertsNumbersKeptAsDigits() throws {
+        let big = Value.number(try #require(NumberLiteral("123456789012345678901234567890")))
+        let dec = Value.number(try #require(NumberLiteral("2.50000000000000000000001")))
+        let huge = Value.number(try #require(NumberLiteral("1e999")))
+        let (_, e) = try mutate(["convert": ["a": "integer", "b": "float", "c": "string", "d": "integer", "e": "float"]],
+                                ["a": big, "b": big, "c": big, "d": dec, "e": huge])
+        #expect(e.fields["a"] == big)  // a Bignum stays whole and exact
+        #expect(e.fields["b"] == .double(1.2345678901234568e29))
+        #expect(e.fields["c"] == "123456789012345678901234567890")
+        #expect(e.fields["d"] == .int(2))
+        #expect(e.fields["e"] == huge)  // no double holds it: left as it is
+    }
+
     @Test func neverCrashesOnOddValues() throws {
         let filter = try makeMutate([
             "convert": ["v": "integer"], "gsub": ["v", "a", "b"], "uppercase": ["v"], "strip": ["v"],

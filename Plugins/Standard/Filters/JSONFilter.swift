@@ -38,14 +38,17 @@ public final class JSONFilter: FilterPlugin {
 
     public func filter(_ event: inout Event, _ context: inout FilterContext) -> FilterResult {
         let parsed: Value
+        var repaired = false  // an unpaired surrogate escape (`\ud800`) became U+FFFD
+        defer { if repaired { event.addTag(JSON.utf8ReplacedTag) } }
         switch event[source] {
         case nil, .null?, .bool(false)?:
             // Ruby's `return unless source`: nothing to parse, nothing to report.
             return .unmatched
         case .string(let text)?:
             do {
-                parsed = try JSON.decode(text)
+                parsed = try JSON.decode(text, repairedUTF8: &repaired)
             } catch {
+                repaired = false  // the failure tag says it
                 return invalid(&event, "\(error)")
             }
         case let other?:

@@ -43,6 +43,7 @@ enum MutateConversion: String, CaseIterable {
         case .int: return v
         case .bool(let b): return .int(b ? 1 : 0)
         case .double(let d): return truncated(d).map(Value.int) ?? v
+        case .number(let n): return n.isIntegral ? v : (truncated(n.doubleValue).map(Value.int) ?? v)  // a Bignum stays whole
         case .timestamp(let t): return .int(t.epochSeconds)
         case .string(let s):
             switch NumberText.parse(s, eu: eu) {
@@ -58,6 +59,7 @@ enum MutateConversion: String, CaseIterable {
         switch v {
         case .double: return v
         case .int(let i): return .double(Double(i))
+        case .number(let n): return n.doubleValue.isFinite ? .double(n.doubleValue) : v
         case .bool(let b): return .double(b ? 1 : 0)
         case .timestamp(let t): return .double(Double(t.nanoseconds) / 1e9)
         case .string(let s):

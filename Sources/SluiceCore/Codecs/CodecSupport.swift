@@ -30,16 +30,24 @@ enum CodecSupport {
     /// Decodes one JSON document into events, as Logstash's json codecs do: an object is one
     /// event, an array of objects one event per object, blank input none. Anything else, or
     /// invalid JSON, becomes one event with the text in `message` and tag `_jsonparsefailure`.
-    /// With `target`, the decoded object goes under that field of a fresh event.
+    /// With `target`, the decoded object goes under that field of a fresh event. Events whose
+    /// text held invalid UTF-8 (now U+FFFD) are tagged `_utf8_replaced`. Returns false for
+    /// blank input, which makes no event.
+    @discardableResult
     static func decodeJSON(_ bytes: ArraySlice<UInt8>, charset: Charset, target: FieldReference?,
-                           logger: Logger, into events: inout [Event]) {
-        if isBlank(bytes) { return }
+                           logger: Logger, into events: inout [Event]) -> Bool {
+        if isBlank(bytes) { return false }
         let utf8 = charset == .utf8 ? nil : charset.utf8(bytes)
         let result: Result<Value, JSONError>
+        var repaired = false
         if let utf8 {
-            result = Result { () throws(JSONError) -> Value in try JSON.decode(utf8) }
+            result = Result { () throws(JSONError) -> Value in try JSON.decode(utf8, repairedUTF8: &repaired) }
         } else {
-            result = Result { () throws(JSONError) -> Value in try JSON.decode(bytes) }
+            result = Result { () throws(JSONError) -> Value in try JSON.decode(bytes, repairedUTF8: &repaired) }
+        }
+        let first = events.count
+        defer {
+            if repaired { for k in first..<events.count { events[k].addTag(JSON.utf8ReplacedTag) } }
         }
         func failure(_ reason: String) {
             let text = utf8.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: bytes, as: UTF8.self)
@@ -59,18 +67,25 @@ enum CodecSupport {
         switch consume result {
         case .failure(let error):
             failure(error.description)
+            repaired = false  // the failure tag already marks the event
         case .success(.object(let m)):
             events.append(event(m))
         case .success(.array(let items)):
             var objects: [FieldMap] = []
             for item in items {
-                guard case .object(let m) = item else { return failure("JSON array holds a \(item.typeName), not only objects") }
+                guard case .object(let m) = item else {
+                    failure("JSON array holds a \(item.typeName), not only objects")
+                    repaired = false
+                    return true
+                }
                 objects.append(m)
             }
             for m in objects { events.append(event(m)) }
         case .success(let other):
             failure("JSON object expected, got \(other.typeName)")
+            repaired = false
         }
+        return true
     }
 }
 

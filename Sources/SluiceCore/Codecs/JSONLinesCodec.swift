@@ -1,5 +1,8 @@
+import Synchronization
+
 /// `json_lines`: newline-delimited JSON. Each line decodes as the `json` codec decodes a
-/// message (blank lines are skipped); each event is written as compact JSON plus the delimiter.
+/// message (blank lines are skipped, and counted in a debug log line); each event is written as
+/// compact JSON plus the delimiter.
 public struct JSONLinesCodec: Codec {
     public static let pluginName = "json_lines"
     public static let summary = "Reads and writes one JSON document per line."
@@ -15,6 +18,7 @@ public struct JSONLinesCodec: Codec {
     let delimiter: [UInt8]
     let target: FieldReference?
     let logger: Logger
+    private let blankLines = BlankLineCount()
 
     public init(settings: PluginSettings, context: PluginContext) throws {
         try self.init(settings: settings, logger: context.logger)
@@ -32,7 +36,10 @@ public struct JSONLinesCodec: Codec {
 
     public func decode(_ message: ArraySlice<UInt8>, into events: inout [Event]) {
         CodecSupport.forEachPiece(message, by: delimiter) { line in
-            CodecSupport.decodeJSON(line, charset: charset, target: target, logger: logger, into: &events)
+            if !CodecSupport.decodeJSON(line, charset: charset, target: target, logger: logger, into: &events) {
+                let n = blankLines.add()
+                logger.debug("json_lines: skipped a blank line", metadata: ["blank_lines_skipped": "\(n)"])
+            }
         }
     }
 
@@ -45,4 +52,10 @@ public struct JSONLinesCodec: Codec {
         JSON.encode(event: event, into: &buffer)
         buffer.append(delimiter)
     }
+}
+
+/// Blank lines skipped by one `json_lines` codec, for its debug log.
+final class BlankLineCount: Sendable {
+    private let n = Atomic<Int>(0)
+    func add() -> Int { n.add(1, ordering: .relaxed).newValue }
 }

@@ -11,6 +11,7 @@ enum RubyInspect {
             if d.isNaN { JSONWriter.appendASCII("NaN", &out) }
             else if d.isInfinite { JSONWriter.appendASCII(d < 0 ? "-Infinity" : "Infinity", &out) }
             else { JSONWriter.appendDouble(d, &out) }
+        case .number(let n): out.append(contentsOf: n.text.utf8)
         case .string(let s): out.append(contentsOf: inspect(s))
         case .timestamp(let t): t.appendISO8601(to: &out)  // LogStash::Timestamp#inspect: no quotes
         case .array(let a): appendArray(a, indentation: indentation, &out)

@@ -17,6 +17,8 @@ enum ConditionValues {
         case (.int(let x)?, .double(let y)?): return Double(x) == y
         case (.double(let x)?, .int(let y)?): return x == Double(y)
         case (.double(let x)?, .double(let y)?): return x == y
+        case (.number?, .int?), (.number?, .double?), (.number?, .number?), (.int?, .number?), (.double?, .number?):
+            return order(a, b) == 0
         case (.bool(let x)?, .bool(let y)?): return x == y
         case (.timestamp(let x)?, .timestamp(let y)?): return x == y
         case (.array(let x)?, .array(let y)?):
@@ -42,8 +44,21 @@ enum ConditionValues {
         case (.int(let x)?, .double(let y)?): return order(Double(x), y)
         case (.double(let x)?, .int(let y)?): return order(x, Double(y))
         case (.double(let x)?, .double(let y)?): return order(x, y)
+        case (.number(let x)?, _): return numberOrder(x.text, b)
+        case (_, .number(let y)?): return numberOrder(y.text, a).map { -$0 }
         case (.string(let x)?, .string(let y)?): return order(x, y)
         case (.timestamp(let x)?, .timestamp(let y)?): return x < y ? -1 : (x == y ? 0 : 1)
+        default: return nil
+        }
+    }
+
+    /// A `NumberLiteral`'s digits against another number, exactly (decimal against decimal).
+    static func numberOrder(_ text: String, _ other: Value?) -> Int? {
+        switch other {
+        case .int(let y)?: return NumberLiteral.compare(text.utf8, String(y).utf8)
+        case .double(let y)? where y.isFinite: return NumberLiteral.compare(text.utf8, y.description.utf8)
+        case .double(let y)?: return order(Double(text) ?? .nan, y)
+        case .number(let y)?: return NumberLiteral.compare(text.utf8, y.text.utf8)
         default: return nil
         }
     }
@@ -97,6 +112,7 @@ enum ConditionValues {
         case .string(let s): return s
         case .int(let i): return String(i)
         case .double(let d): return "\(d)"
+        case .number(let n): return n.text
         case .bool(let b): return b ? "true" : "false"
         case .timestamp(let t): return t.iso8601
         case .null, .array, .object: return nil

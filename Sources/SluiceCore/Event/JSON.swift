@@ -1,12 +1,20 @@
 /// Hand-written JSON for the hot path: bytes to `Value` and back, without Foundation.
 ///
 /// Decoding keeps object key order (a duplicate key keeps its first position and the last
-/// value), reads integers that fit as `.int` and everything else as `.double`, and turns
-/// invalid UTF-8 and lone surrogates into U+FFFD instead of failing. Encoding writes compact
-/// JSON; events lose `@metadata` and write `@timestamp` as an ISO8601 string.
+/// value) and turns invalid UTF-8 and lone surrogates into U+FFFD instead of failing (the
+/// `repairedUTF8` variants say when it did, so codecs can tag the event). Numbers never change
+/// silently: integers that fit Int64 are `.int`, other numbers `.double` when the double reads
+/// back as the same number, and anything else — integers beyond Int64, more digits than a
+/// double keeps, `1e999` — a `.number` holding the digits as written, which encoding writes
+/// back verbatim. Encoding writes compact JSON; events lose `@metadata` and write
+/// `@timestamp` as an ISO8601 string.
 public enum JSON {
     /// Nesting deeper than this is rejected rather than risking the stack of a worker thread.
     public static let maxDepth = 512
+
+    /// The tag of an event whose JSON text held invalid UTF-8 or an unpaired surrogate escape,
+    /// now U+FFFD (see the `repairedUTF8` variants of `decode`).
+    public static let utf8ReplacedTag = "_utf8_replaced"
 
     public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONError) -> Value {
         var parser = JSONParser(bytes)
@@ -25,6 +33,27 @@ public enum JSON {
     private static func decodeResult(_ b: UnsafeBufferPointer<UInt8>) -> Result<Value, JSONError> {
         var parser = JSONParser(b)
         return Result { () throws(JSONError) -> Value in try parser.document() }
+    }
+
+    /// Decodes, and sets `repairedUTF8` when invalid UTF-8 or an unpaired surrogate escape
+    /// became U+FFFD.
+    public static func decode(_ bytes: some Collection<UInt8>, repairedUTF8: inout Bool) throws(JSONError) -> Value {
+        let (r, repaired) = bytes.withContiguousStorageIfAvailable(decodeNoting)
+            ?? Array(bytes).withUnsafeBufferPointer(decodeNoting)
+        repairedUTF8 = repaired
+        return try r.get()
+    }
+
+    public static func decode(_ text: String, repairedUTF8: inout Bool) throws(JSONError) -> Value {
+        let (r, repaired) = withBytes(text, decodeNoting)
+        repairedUTF8 = repaired
+        return try r.get()
+    }
+
+    private static func decodeNoting(_ b: UnsafeBufferPointer<UInt8>) -> (Result<Value, JSONError>, Bool) {
+        var parser = JSONParser(b)
+        let r = Result { () throws(JSONError) -> Value in try parser.document() }
+        return (r, parser.replacedUTF8)
     }
 
     // MARK: encoding

@@ -10,6 +10,7 @@ enum JSONWriter {
         case .bool(let b): out.append(ascii: b ? "true" : "false")
         case .int(let n): appendInt(n, &out)
         case .double(let d): appendDouble(d, &out)
+        case .number(let n): out.append(utf8: n.text)  // verbatim: the digits are the value
         case .string(let s): appendString(s, &out)
         case .timestamp(let t):
             out.append(UInt8(ascii: "\""))

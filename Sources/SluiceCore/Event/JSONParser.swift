@@ -11,6 +11,8 @@ struct JSONParser {
     private var keyStack: [String] = []
     private var valueStack: [Value] = []
     private var top = 0
+    /// Set when invalid UTF-8 or an unpaired surrogate escape became U+FFFD.
+    private(set) var replacedUTF8 = false
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         b = bytes
@@ -157,7 +159,7 @@ struct JSONParser {
         i = jsonSpecialByteIndex(b, from: i)
         if i < b.count && b[i] == UInt8(ascii: "\"") {
             i += 1
-            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<(i - 1)]), as: UTF8.self)
+            return makeString(UnsafeBufferPointer(rebasing: b[start..<(i - 1)]))
         }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
@@ -165,6 +167,9 @@ struct JSONParser {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
+                if let s = scratch.withUnsafeBufferPointer({ JSONParser.isASCII($0) ? String(decoding: $0, as: UTF8.self)
+                                                                                  : String(validating: $0, as: UTF8.self) }) { return s }
+                replacedUTF8 = true
                 return String(decoding: scratch, as: UTF8.self)
             } else if c == UInt8(ascii: "\\") {
                 try escape()
@@ -176,6 +181,30 @@ struct JSONParser {
             }
         }
         throw error("unterminated string", at: quote)
+    }
+
+    /// Valid UTF-8 as it is; anything else repaired with U+FFFD, and noted. ASCII, the common
+    /// case, skips `String(validating:)`, which costs far more than `String(decoding:)`.
+    @inline(__always)
+    private mutating func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if JSONParser.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        replacedUTF8 = true
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @inline(__always)
+    private static func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var bits: UInt64 = 0
+        var k = 0
+        while k + 8 <= b.count {
+            bits |= raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            k += 8
+        }
+        while k < b.count { bits |= UInt64(b[k]); k += 1 }
+        return bits & 0x8080_8080_8080_8080 == 0
     }
 
     private mutating func escape() throws(JSONError) {
@@ -203,9 +232,11 @@ struct JSONParser {
                     i += 6
                 } else {
                     scalar = 0xFFFD
+                    replacedUTF8 = true
                 }
             } else if unit >= 0xDC00 && unit <= 0xDFFF {
                 scalar = 0xFFFD
+                replacedUTF8 = true
             }
             appendUTF8(scalar)
         default:
@@ -302,11 +333,27 @@ struct JSONParser {
             // Both operands are exact doubles, so one IEEE operation rounds correctly (Clinger's fast path).
             var d = Double(mantissa)
             d = exp10 < 0 ? d / JSONWriter.powersOf10[-exp10] : d * JSONWriter.powersOf10[exp10]
-            return .double(negative ? -d : d)
+            if negative { d = -d }
+            // Up to 15 significant digits always read back from the double; 16 may not.
+            if significant <= 15 { return .double(d) }
+            return exactDouble(d, start)
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-        guard let d = Double(text) else { throw error("invalid number", at: start) }
-        return .double(d)
+        // Integers beyond Int64 keep their digits, as Logstash keeps a BigInteger.
+        if integral { return .number(NumberLiteral(unchecked: text(from: start))) }
+        guard let d = Double(text(from: start)) else { throw error("invalid number", at: start) }
+        return exactDouble(d, start)
+    }
+
+    /// `d` if it holds the number written at `start..<i`; else the digits, as Logstash keeps a
+    /// BigDecimal: more digits than a double keeps, or beyond its range (`1e999`, `1e-999`).
+    private func exactDouble(_ d: Double, _ start: Int) -> Value {
+        let written = UnsafeBufferPointer(rebasing: b[start..<i])
+        if NumberLiteral.doubleHoldsExactly(d, written) { return .double(d) }
+        return .number(NumberLiteral(unchecked: text(from: start)))
+    }
+
+    private func text(from start: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
     }
 
     @inline(__always)

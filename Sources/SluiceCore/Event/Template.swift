@@ -142,6 +142,7 @@ extension Value {
         case .bool(let b): JSONWriter.appendASCII(b ? "true" : "false", &out)
         case .int(let n): JSONWriter.appendInt(n, &out)
         case .double(let d): JSONWriter.appendDouble(d, &out)
+        case .number(let n): out.append(utf8: n.text)
         case .string(let s): out.append(utf8: s)
         case .timestamp(let t): t.writeISO8601(to: &out)
         case .object: JSONWriter.write(self, &out)

@@ -4,6 +4,8 @@ public enum Value: Sendable, Hashable {
     case bool(Bool)
     case int(Int64)
     case double(Double)
+    /// A number neither `int` nor `double` holds exactly, kept as its digits (see `NumberLiteral`).
+    case number(NumberLiteral)
     case string(String)
     case array([Value])
     case object(FieldMap)
@@ -34,6 +36,7 @@ extension Value {
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
         case .double(let d): return JSON.formatDouble(d)
+        case .number(let n): return n.text
         case .string(let s): return s
         case .timestamp(let t): return t.iso8601
         case .array(let a): return a.map(\.renderedString).joined(separator: ",")
@@ -56,6 +59,7 @@ extension Value {
         case .bool: return "boolean"
         case .int: return "integer"
         case .double: return "float"
+        case .number(let n): return n.isIntegral ? "integer" : "float"
         case .string: return "string"
         case .array: return "array"
         case .object: return "hash"

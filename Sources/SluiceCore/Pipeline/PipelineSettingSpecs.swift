@@ -96,12 +96,17 @@ public enum PipelineSettingSpecs {
 
     /// Validates `value` for `key` and stores it in `settings`. Unknown keys get a "did you mean".
     public static func apply(_ key: String, _ value: String, to settings: inout PipelineSettings) throws(PipelineSettingError) {
-        guard let spec = byKey[key] else {
-            var msg = "unknown setting `\(key)`"
-            if let near = Suggest.closest(to: key, in: all.map(\.key)) { msg += "; did you mean `\(near)`?" }
-            throw PipelineSettingError(key: key, message: msg)
-        }
+        try checkKnown(key)
+        guard let spec = byKey[key] else { return }
         spec.apply(&settings, try spec.validate(value))
+    }
+
+    /// Rejects a key the table does not hold, with a "did you mean".
+    public static func checkKnown(_ key: String) throws(PipelineSettingError) {
+        guard byKey[key] == nil else { return }
+        var msg = "unknown setting `\(key)`"
+        if let near = Suggest.closest(to: key, in: all.map(\.key)) { msg += "; did you mean `\(near)`?" }
+        throw PipelineSettingError(key: key, message: msg)
     }
 
     /// Checks that hold across settings, once all are applied.

@@ -16,6 +16,7 @@ public enum EventSerializer {
 
     private enum Tag: UInt8 {
         case null = 0, `false`, `true`, int, double, string, array, object, timestamp
+        case number  // a `NumberLiteral`'s text
     }
 
     /// Appends the event's encoding to `out`.
@@ -105,6 +106,7 @@ public enum EventSerializer {
             case .double(let d): byte(Tag.double.rawValue); fixed(d.bitPattern)
             case .timestamp(let t): byte(Tag.timestamp.rawValue); fixed(UInt64(bitPattern: t.nanoseconds))
             case .string(let s): byte(Tag.string.rawValue); string(s)
+            case .number(let n): byte(Tag.number.rawValue); string(n.text)
             case .array(let a):
                 byte(Tag.array.rawValue)
                 varint(a.count)
@@ -167,6 +169,10 @@ public enum EventSerializer {
             case .double: return .double(Double(bitPattern: try fixed()))
             case .timestamp: return .timestamp(Timestamp(nanoseconds: Int64(bitPattern: try fixed())))
             case .string: return .string(try string())
+            case .number:
+                let text = try string()
+                guard let n = NumberLiteral(text) else { throw Corrupt(offset: pos) }
+                return .number(n)
             case .array:
                 let n = try varint()
                 var a: [Value] = []
