@@ -100,7 +100,9 @@ private func logCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: Unsaf
     guard let context = CallbackContext.from(rk), let message else { return }
     let text = String(cString: message)
     let fac = facility.map { String(cString: $0) } ?? "-"
-    let l: Logger.Level = level <= 3 ? .error : level == 4 ? .warning : level <= 6 ? .info : .debug
+    // Errors here are the cluster's state (a broker refusing connections), which the client
+    // rides out; the events they affect are retried or dead-lettered by the output.
+    let l: Logger.Level = level <= 4 ? .warning : level <= 6 ? .info : .debug
     context.logger.log(level: l, "librdkafka \(fac): \(text)")
 }
 
@@ -111,6 +113,8 @@ private func errorCallback(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafeP
     guard let opaque else { return }
     let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
     let error = KafkaError(code: err, message: reason.map { String(cString: $0) })
+    // A transport error was already logged by librdkafka's own line (logCallback).
+    if err == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue { return }
     context.logger.warning("kafka: \(error)")
 }
 
