@@ -39,7 +39,7 @@ build_helpers() {
   local src=Tests/Fixtures/kafka_mock/kafka_mock.c bin=$STATE/kafka_mock
   if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
     # shellcheck disable=SC2046
-    cc -O2 -Wall -o "$bin" "$src" $(pkg-config --cflags --libs rdkafka)
+    ${CC:-cc} -O2 -Wall -o "$bin" "$src" $(pkg-config --cflags --libs rdkafka)
   fi
 }
 
