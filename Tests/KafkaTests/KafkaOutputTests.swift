@@ -118,12 +118,16 @@ import Testing
         try cluster.control("create \(topic) 1 3")
         try cluster.control("push_errors 0 NOT_ENOUGH_REPLICAS NOT_ENOUGH_REPLICAS LEADER_NOT_AVAILABLE")
         defer { _ = try? cluster.control("clear_errors 0") }
-        let result = try await harness().run("""
+        let logs = LogCapture()
+        // `retries => 0`: librdkafka reports the first failure instead of re-sending, so the
+        // events come back to Sluice as retriable and the host writes them again.
+        let result = try await harness(logs).run("""
             output { kafka { bootstrap_servers => "\(cluster.bootstrap)" topic_id => "\(topic)" message_key => "%{id}"
-                             acks => all } }
+                             acks => all retries => 0 } }
             """, events: events(50))
         #expect(result.acks == [.delivered])
         #expect(result.deadLetters.isEmpty)
+        #expect(logs.all.contains("NOT_ENOUGH_REPLICAS"), "the failed reports came back to the pipeline as retries")
         let keys = try cluster.consume(topic).compactMap(\.key)
         #expect(keys.sorted() == (0..<50).map { "e\($0)" }.sorted())
     }

@@ -38,8 +38,13 @@ final class KafkaProducer: Sendable {
         let codes: [Int32]? = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 batch.setContinuation(continuation)
+                // Most batches go to one topic: look its handle up once per run of equal names.
+                var current: (name: String, handle: OpaquePointer?)?
                 for (i, message) in messages.enumerated() {
-                    if let err = enqueue(message, slot: batch.slot(i)) { batch.report(i, code: err) }
+                    if current?.name != message.topic { current = (message.topic, topic(message.topic)) }
+                    let err = current?.handle.map { enqueue(message, topic: $0, slot: batch.slot(i)) }
+                        ?? RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
+                    if let err { batch.report(i, code: err) }
                 }
                 batch.enqueued()
             }
@@ -54,8 +59,7 @@ final class KafkaProducer: Sendable {
     }
 
     /// Hands one message to librdkafka (it copies the bytes); the error code if it refused it.
-    private func enqueue(_ message: KafkaMessage, slot: UnsafeMutableRawPointer) -> Int32? {
-        guard let topic = topic(message.topic) else { return RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue }
+    private func enqueue(_ message: KafkaMessage, topic: OpaquePointer, slot: UnsafeMutableRawPointer) -> Int32? {
         var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 4)
         vus[0].vtype = RD_KAFKA_VTYPE_RKT
         vus[0].u.rkt = topic

@@ -74,13 +74,6 @@ final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_destroy(handle)
         callbacks.release()
     }
-
-    /// The most recent fatal error of the handle (idempotent producers), if any.
-    var fatalError: KafkaError? {
-        var errstr = [CChar](repeating: 0, count: 512)
-        let err = rd_kafka_fatal_error(handle, &errstr, errstr.count)
-        return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, message: RDKafkaConfig.text(errstr))
-    }
 }
 
 /// What librdkafka's C callbacks find through the configuration's opaque pointer.
