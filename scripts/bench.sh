@@ -156,7 +156,7 @@ CONF
   local line
   line=$(measure "generator>kafka (mock, acks=1, lz4)" "$n" "$((n * 100))" -- "$BIN" -f "$WORK/kafka.conf" -w 2 --log.level error)
   echo "$line"
-  yes "$msg" | head -n "$n" > "$WORK/kafka.msgs"
+  awk -v n="$n" -v m="$msg" 'BEGIN { for (i = 0; i < n; i++) print m }' > "$WORK/kafka.msgs"
   local t0 t1
   t0=$(date +%s%N)
   kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
