@@ -78,6 +78,13 @@ public final class KafkaOutput: OutputPlugin {
             "enable.idempotence": try settings.declaredBool("enable_idempotence") ? "true" : "false",
             "partitioner": KafkaOutput.partitioners[try settings.declaredString("partitioner")] ?? "murmur2_random",
         ]
+        if try settings.declaredBool("enable_idempotence") {
+            // Idempotence needs every in-sync replica's acknowledgement (librdkafka refuses less).
+            if settings.isSet("acks"), own["acks"] != "all", own["acks"] != "-1" {
+                throw settings.error("acks", "must be `all` with `enable_idempotence => true`")
+            }
+            own["acks"] = "all"
+        }
         if let n = settings.int("retries") { own["message.send.max.retries"] = String(n) }
         if let n = settings.int("request_timeout_ms") { own["request.timeout.ms"] = String(n) }
         // kafka_properties win: they were set by KafkaClientSettings and are kept.

@@ -215,6 +215,8 @@ import Testing
         let unknown = check(#"topic_id => "t" kafka_properties => { "no.such.property" => "1" }"#) ?? ""
         #expect(unknown.contains("no.such.property"), "\(unknown)")
         #expect(check(#"bootstrap_servers => "x""#)?.contains("topic_id") == true)
+        #expect(check(#"topic_id => "t" enable_idempotence => true acks => 1"#)?.contains("acks") == true)
+        #expect(check(#"topic_id => "t" enable_idempotence => true"#) == nil, "idempotence implies acks => all")
     }
 
     @Test func aRefusedPropertyNamesItAndQuotesNoSecret() {
