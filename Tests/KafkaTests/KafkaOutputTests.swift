@@ -246,3 +246,22 @@ import Testing
         #expect(output.properties["compression.codec"] == "lz4")
     }
 }
+
+/// A producer librdkafka refuses to create stops the pipeline at start, saying why.
+@Suite struct KafkaOutputStartTests {
+    @Test func aProducerThatCannotBeCreatedStopsThePipelineWithTheReason() async throws {
+        var r = PluginRegistry()
+        KafkaPlugins.register(into: &r)
+        let h = PipelineHarness(registry: r)
+        do {
+            _ = try await h.run("""
+                output { kafka { bootstrap_servers => "127.0.0.1:1" topic_id => "t" security_protocol => "SSL"
+                                 ssl_truststore_location => "/nonexistent/ca.pem" } }
+                """, events: [Event(message: "x")])
+            Issue.record("the pipeline ran without a producer")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("cannot create the Kafka producer") && text.contains("ssl.ca.location"), "\(text)")
+        }
+    }
+}
