@@ -138,6 +138,39 @@ CONF
 http_bench
 before_each=":"
 
+# 3c. generator -> kafka output (librdkafka's mock cluster, acks=1, lz4), ~100-byte messages,
+# against `kcat -P` writing the same messages to the same cluster in the same run (the ceiling).
+kafka_bench() {
+  local n=$N mock boot
+  # shellcheck disable=SC2046
+  ${CC:-cc} -O2 -o "$WORK/kafka_mock" Tests/Fixtures/kafka_mock/kafka_mock.c $(pkg-config --cflags --libs rdkafka)
+  rm -f "$WORK/kafka.json"
+  "$WORK/kafka_mock" --info "$WORK/kafka.json" 2>"$WORK/kafka_mock.log" & mock=$!
+  for _ in $(seq 50); do [ -f "$WORK/kafka.json" ] && break; sleep 0.1; done
+  boot=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kafka'])" "$WORK/kafka.json")
+  local msg; msg=$(printf 'x%.0s' $(seq 100))
+  cat > "$WORK/kafka.conf" <<CONF
+input { generator { count => $n message => "$msg" } }
+output { kafka { bootstrap_servers => "$boot" topic_id => "bench-sluice" acks => 1 compression_type => "lz4"
+                 codec => plain { format => "%{message}" } } }
+CONF
+  local line
+  line=$(measure "generator>kafka (mock, acks=1, lz4)" "$n" "$((n * 100))" -- "$BIN" -f "$WORK/kafka.conf" -w 2 --log.level error)
+  echo "$line"
+  awk -v n="$n" -v m="$msg" 'BEGIN { for (i = 0; i < n; i++) print m }' > "$WORK/kafka.msgs"
+  local t0 t1
+  t0=$(date +%s%N)
+  kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
+  t1=$(date +%s%N)
+  kill "$mock" 2>/dev/null || true
+  wait "$mock" 2>/dev/null || true
+  awk -v n="$n" -v a="$t0" -v b="$t1" -v line="$line" 'BEGIN {
+    split(line, f, "events/s"); k = f[1]; sub(/ +$/, "", k); sub(/.* /, "", k)
+    c = n / ((b - a) / 1e9)
+    printf "  kcat -P ceiling: %.0f messages/s; sluice/kcat = %.2f\n", c, k / c }'
+}
+kafka_bench
+
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift

@@ -17,8 +17,9 @@ mkdir -p "$STATE"
 # $STATE/NAME.json (its addresses) once it listens.
 services() {
   echo "http_sink $PYTHON Tests/Fixtures/http_sink.py --dir $STATE/http_sink --info $STATE/http_sink.json"
+  # librdkafka's mock cluster (3 brokers) and its control port; built by build_helpers.
+  echo "kafka $STATE/kafka_mock --info $STATE/kafka.json"
   # --- Later services go here (they need the venv: call ensure_venv in start first) ---
-  # kafka_mock   librdkafka mock cluster helper
   # mongodb      nx-27017 (PyPI)
   # gcs          gcp-storage-emulator (PyPI)
   # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
@@ -33,21 +34,35 @@ ensure_venv() {
   # .venv/bin/pip install -q 'package==version' ...   (pin versions here)
 }
 
+# C helpers compiled into $STATE (rebuilt when their source is newer).
+build_helpers() {
+  local src=Tests/Fixtures/kafka_mock/kafka_mock.c bin=$STATE/kafka_mock
+  if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+    # shellcheck disable=SC2046
+    ${CC:-cc} -O2 -Wall -o "$bin" "$src" $(pkg-config --cflags --libs rdkafka)
+  fi
+}
+
 is_running() {  # NAME
   local pidfile=$STATE/$1.pid
   [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
 }
 
-# Answers when every URL in its addresses file that is plain http takes a TCP connection.
+# Answers when every URL in its addresses file that is plain http, and every HOST:PORT list
+# (Kafka bootstrap servers), takes a TCP connection.
 answers() {  # NAME
   [ -f "$STATE/$1.json" ] || return 1
   $PYTHON - "$STATE/$1.json" <<'PY'
-import json, socket, sys
+import json, re, socket, sys
 from urllib.parse import urlsplit
 for v in json.load(open(sys.argv[1])).values():
     if isinstance(v, str) and "://" in v:
         u = urlsplit(v)
         socket.create_connection((u.hostname, u.port), timeout=1).close()
+    elif isinstance(v, str) and re.fullmatch(r"[\w.-]+:\d+(,[\w.-]+:\d+)*", v):
+        for hp in v.split(","):
+            host, port = hp.rsplit(":", 1)
+            socket.create_connection((host, int(port)), timeout=1).close()
 PY
 }
 
@@ -67,6 +82,7 @@ PY
 
 start() {
   local failed=0
+  build_helpers
   while read -r name cmd; do
     if is_running "$name" && answers "$name"; then
       echo "$name: already running (pid $(cat "$STATE/$name.pid"))"

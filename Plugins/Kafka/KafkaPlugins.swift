@@ -1,7 +1,8 @@
 import SluiceCore
 
-/// The Kafka family (on librdkafka). It registers no plugin yet: the kafka input and output
-/// come next; the family, its C module and its product exist so they have a place to go.
+/// The Kafka family, on librdkafka (one wrapper in RDKafka/): the kafka output.
 public enum KafkaPlugins {
-    public static func register(into r: inout PluginRegistry) {}
+    public static func register(into r: inout PluginRegistry) {
+        r.register(KafkaOutput.self)
+    }
 }

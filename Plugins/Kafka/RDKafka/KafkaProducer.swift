@@ -1,0 +1,165 @@
+import CRdKafka
+import SluiceCore
+import Synchronization
+
+/// One record to produce.
+struct KafkaMessage: Sendable {
+    var topic: String
+    var key: [UInt8]?
+    var value: [UInt8]
+    var headers: [(name: String, value: [UInt8])] = []
+}
+
+/// A librdkafka producer: `produce` hands a batch to librdkafka and returns when every
+/// message's delivery report arrived, with each message's result. `close` flushes (with a
+/// bound), purges what is left (those reports fail as retriable) and destroys the handle.
+final class KafkaProducer: Sendable {
+    private let client: RDKafkaClient
+    /// `rd_kafka_topic_t` per topic name, created on first use, destroyed at `close`.
+    private let topics = Mutex<[String: OpaquePointer]>([:])
+    private let closed = Mutex(false)
+
+    init(properties: [String: String], logger: Logger) throws(KafkaError) {
+        client = try RDKafkaClient(kind: .producer, properties: properties, logger: logger, pollsInBackground: true) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
+        }
+    }
+
+    /// Produces `messages` and waits for their delivery reports: `nil` where the broker
+    /// confirmed the message (as `acks` asks), the error where it did not. When the task is
+    /// cancelled (shutdown timeout) it returns at once, every unconfirmed message failed as
+    /// retriable; librdkafka may still deliver them (at least once, never lost).
+    func produce(_ messages: [KafkaMessage]) async -> [KafkaError?] {
+        if messages.isEmpty { return [] }
+        if closed.withLock({ $0 }) {
+            return Array(repeating: KafkaError(RD_KAFKA_RESP_ERR__DESTROY, message: "the producer is closed"), count: messages.count)
+        }
+        let batch = DeliveryBatch(count: messages.count)
+        let codes: [Int32]? = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                batch.setContinuation(continuation)
+                // Most batches go to one topic: look its handle up once per run of equal names.
+                var current: (name: String, handle: OpaquePointer?)?
+                for (i, message) in messages.enumerated() {
+                    if current?.name != message.topic { current = (message.topic, topic(message.topic)) }
+                    let err = current?.handle.map { enqueue(message, topic: $0, slot: batch.slot(i)) }
+                        ?? RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
+                    if let err { batch.report(i, code: err) }
+                }
+                batch.enqueued()
+            }
+        } onCancel: {
+            batch.cancel()
+        }
+        guard let codes else {
+            let error = KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, message: "no delivery report before the write was cancelled (shutdown)")
+            return Array(repeating: error, count: messages.count)
+        }
+        return codes.map { $0 == 0 ? nil : KafkaError(code: $0) }
+    }
+
+    /// Hands one message to librdkafka (it copies the bytes); the error code if it refused it.
+    private func enqueue(_ message: KafkaMessage, topic: OpaquePointer, slot: UnsafeMutableRawPointer) -> Int32? {
+        var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 4)
+        vus[0].vtype = RD_KAFKA_VTYPE_RKT
+        vus[0].u.rkt = topic
+        vus[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+        vus[1].u.i = RD_KAFKA_MSG_F_COPY
+        vus[2].vtype = RD_KAFKA_VTYPE_OPAQUE
+        vus[2].u.ptr = slot
+        return message.value.withUnsafeBytes { value -> Int32? in
+            vus[3].vtype = RD_KAFKA_VTYPE_VALUE
+            // librdkafka reads a NULL value as a tombstone: an empty message needs a valid pointer.
+            vus[3].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+            vus[3].u.mem.size = value.count
+            return withKey(message.key) { key in
+                if let key {
+                    var vu = rd_kafka_vu_t()
+                    vu.vtype = RD_KAFKA_VTYPE_KEY
+                    vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+                    vu.u.mem.size = key.count
+                    vus.append(vu)
+                }
+                return withHeaders(message.headers, appendingTo: &vus) { vus in
+                    guard let error = rd_kafka_produceva(client.handle, vus, vus.count) else { return nil }
+                    defer { rd_kafka_error_destroy(error) }
+                    return rd_kafka_error_code(error).rawValue
+                }
+            }
+        }
+    }
+
+    private func topic(_ name: String) -> OpaquePointer? {
+        topics.withLock { topics in
+            if let t = topics[name] { return t }
+            guard let t = rd_kafka_topic_new(client.handle, name, nil) else { return nil }
+            topics[name] = t
+            return t
+        }
+    }
+
+    /// Waits up to `timeout` for every queued message's delivery report, fails the rest
+    /// (their reports say `_PURGE_QUEUE`/`_PURGE_INFLIGHT`, retriable) and destroys the handle.
+    /// Returns the number of messages that were still unconfirmed at the bound. Blocking: call
+    /// it off the cooperative pool. Idempotent.
+    @discardableResult
+    func close(timeout: Duration) -> Int32 {
+        let first = closed.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return 0 }
+        let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        rd_kafka_flush(client.handle, max(0, ms))
+        let left = rd_kafka_outq_len(client.handle)
+        if left > 0 {
+            rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING)
+            rd_kafka_flush(client.handle, 100)
+        }
+        for t in topics.withLock({ $0 }).values { rd_kafka_topic_destroy(t) }
+        client.destroy()
+        return left
+    }
+
+    deinit { close(timeout: .zero) }
+}
+
+/// Calls `body` with the key's bytes (nil for no key).
+private func withKey<R>(_ key: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let key else { return body(nil) }
+    return key.withUnsafeBytes { body($0) }
+}
+
+/// Appends one RD_KAFKA_VTYPE_HEADER per header and calls `body`; the name and value copies
+/// live until `body` returns (produceva copies them again into the message).
+private func withHeaders<R>(_ headers: [(name: String, value: [UInt8])], appendingTo vus: inout [rd_kafka_vu_t],
+                            _ body: ([rd_kafka_vu_t]) -> R) -> R {
+    if headers.isEmpty { return body(vus) }
+    var owned: [UnsafeMutableRawPointer] = []
+    defer { owned.forEach { $0.deallocate() } }
+    for header in headers {
+        let name = header.name.utf8CString
+        let n = UnsafeMutablePointer<CChar>.allocate(capacity: name.count)
+        _ = UnsafeMutableBufferPointer(start: n, count: name.count).initialize(from: name)
+        let v = UnsafeMutableRawPointer.allocate(byteCount: max(1, header.value.count), alignment: 1)
+        header.value.withUnsafeBytes { bytes in
+            if let b = bytes.baseAddress { v.copyMemory(from: b, byteCount: bytes.count) }
+        }
+        owned.append(UnsafeMutableRawPointer(n))
+        owned.append(v)
+        var vu = rd_kafka_vu_t()
+        vu.vtype = RD_KAFKA_VTYPE_HEADER
+        vu.u.header.name = UnsafePointer(n)
+        vu.u.header.val = UnsafeRawPointer(v)
+        vu.u.header.size = header.value.count
+        vus.append(vu)
+    }
+    return body(vus)
+}
+
+/// Delivery reports, on the poll thread: the message's opaque is its batch slot.
+private func deliveryReportCallback(_ rk: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?,
+                                    _ opaque: UnsafeMutableRawPointer?) {
+    guard let message, let slot = message.pointee._private else { return }
+    DeliveryBatch.report(slot: slot, code: message.pointee.err.rawValue)
+}

@@ -1,0 +1,142 @@
+import CRdKafka
+import SluiceCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Owns one librdkafka handle (`rd_kafka_t`): builds it from librdkafka properties, routes its
+/// logs and errors to the plugin's logger, runs its poll loop on a thread of its own (so
+/// callbacks never run on Swift's cooperative pool) and destroys it once.
+///
+/// A producer polls with `rd_kafka_poll`, which runs delivery-report callbacks; a consumer
+/// (the kafka input) will poll its own queue with `rd_kafka_consumer_poll` and use this class
+/// for the handle, the logs and the error mapping only (`pollsInBackground: false`).
+final class RDKafkaClient: @unchecked Sendable {
+    enum Kind {
+        case producer, consumer
+        var rdType: rd_kafka_type_t { self == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER }
+    }
+
+    /// The `rd_kafka_t`. Valid until `destroy()`.
+    let handle: OpaquePointer
+    private let callbacks: Unmanaged<CallbackContext>
+    private let poller: PollLoop?
+    private let destroyed = Mutex(false)
+
+    /// - Parameters:
+    ///   - properties: librdkafka properties; secret values never reach logs or errors.
+    ///   - configure: sets kind-specific callbacks on the configuration (delivery reports,
+    ///     rebalancing) before the handle is created.
+    init(kind: Kind, properties: [String: String], logger: Logger, pollsInBackground: Bool,
+         configure: (OpaquePointer) -> Void = { _ in }) throws(KafkaError) {
+        let conf = try RDKafkaConfig.make(properties)
+        let context = Unmanaged.passRetained(CallbackContext(logger: logger))
+        rd_kafka_conf_set_opaque(conf, context.toOpaque())
+        rd_kafka_conf_set_log_cb(conf, logCallback)
+        rd_kafka_conf_set_error_cb(conf, errorCallback)
+        configure(conf)
+        var errstr = [CChar](repeating: 0, count: 512)
+        // rd_kafka_new takes the configuration over when it succeeds, not when it fails.
+        guard let rk = rd_kafka_new(kind.rdType, conf, &errstr, errstr.count) else {
+            rd_kafka_conf_destroy(conf)
+            context.release()
+            throw KafkaError.local("cannot create the Kafka client: \(RDKafkaConfig.text(errstr))")
+        }
+        handle = rk
+        callbacks = context
+        if pollsInBackground {
+            do {
+                poller = try PollLoop(handle: rk)
+            } catch {
+                rd_kafka_destroy(rk)
+                context.release()
+                throw error
+            }
+        } else {
+            poller = nil
+        }
+    }
+
+    deinit { destroy() }
+
+    /// Stops the poll thread and destroys the handle. Idempotent. A producer flushes and
+    /// purges before this (`KafkaProducer.close`), so no delivery report is left pending.
+    func destroy() {
+        let first = destroyed.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        poller?.stop()
+        // Callbacks still queued (purged messages' reports) run here, before the handle goes.
+        if poller != nil { rd_kafka_poll(handle, 0) }
+        rd_kafka_destroy(handle)
+        callbacks.release()
+    }
+}
+
+/// What librdkafka's C callbacks find through the configuration's opaque pointer.
+private final class CallbackContext: Sendable {
+    let logger: Logger
+    init(logger: Logger) { self.logger = logger }
+
+    static func from(_ rk: OpaquePointer?) -> CallbackContext? {
+        guard let rk, let opaque = rd_kafka_opaque(rk) else { return nil }
+        return Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+    }
+}
+
+/// librdkafka's own log lines (syslog levels). It redacts secret properties itself.
+private func logCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?,
+                         _ message: UnsafePointer<CChar>?) {
+    guard let context = CallbackContext.from(rk), let message else { return }
+    let text = String(cString: message)
+    let fac = facility.map { String(cString: $0) } ?? "-"
+    // Errors here are the cluster's state (a broker refusing connections), which the client
+    // rides out; the events they affect are retried or dead-lettered by the output.
+    let l: Logger.Level = level <= 4 ? .warning : level <= 6 ? .info : .debug
+    context.logger.log(level: l, "librdkafka \(fac): \(text)")
+}
+
+/// Client-level errors (all brokers down, authentication failed, fatal idempotence errors).
+/// They are reported here; the messages they affect fail through their delivery reports.
+private func errorCallback(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?,
+                           _ opaque: UnsafeMutableRawPointer?) {
+    guard let opaque else { return }
+    let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+    let error = KafkaError(code: err, message: reason.map { String(cString: $0) })
+    // A transport error was already logged by librdkafka's own line (logCallback).
+    if err == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue { return }
+    context.logger.warning("kafka: \(error)")
+}
+
+/// The thread that serves a handle's queue with `rd_kafka_poll` until stopped.
+private final class PollLoop: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let stopping = Atomic<Bool>(false)
+    private var thread = pthread_t()
+
+    init(handle: OpaquePointer) throws(KafkaError) {
+        self.handle = handle
+        let me = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { arg in
+            guard let arg else { return nil }
+            let loop = Unmanaged<PollLoop>.fromOpaque(arg).takeRetainedValue()
+            while !loop.stopping.load(ordering: .acquiring) {
+                // Returns as soon as a callback ran; the timeout only bounds how long `stop` waits.
+                rd_kafka_poll(loop.handle, 100)
+            }
+            return nil
+        }, me)
+        guard rc == 0 else {
+            Unmanaged<PollLoop>.fromOpaque(me).release()
+            throw KafkaError.local("cannot start the Kafka poll thread (\(rc))")
+        }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        pthread_join(thread, nil)
+    }
+}
