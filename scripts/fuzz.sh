@@ -4,6 +4,7 @@
 #
 #   scripts/fuzz.sh                  every target          (make fuzz FUZZ_SECONDS=600)
 #   scripts/fuzz.sh GrokFuzz ...     only these targets
+#   FUZZ_ARGS='-len_control=0'       extra libFuzzer flags (here: long inputs from the start)
 #
 # Seeds come from the repository's own files (pipelines, test fixtures, the README, the grok
 # pattern library, docs/SETTINGS.md) plus Fuzz/seeds/<target>/; the corpus libFuzzer grows is
@@ -34,8 +35,8 @@ seed() {
   rm -f "$dir"/*
   configs=(pipelines/*.conf Tests/SluiceCoreTests/Fixtures/config/*.conf)
   # Every fenced block of the README that is a pipeline (``` without a language).
-  awk '/^```$/ { inside = !inside; if (!inside) n++; next } inside { print > (dir "/readme-" n ".conf") }' \
-    dir="$dir" README.md
+  awk '/^```/ { if (inside) inside = 0; else { inside = 1; plain = ($0 == "```"); n++ }; next }
+       inside && plain { print > (dir "/readme-" n ".conf") }' dir="$dir" README.md
   case $t in
     ConfigFuzz) cp "${configs[@]}" "$dir"/ ;;
     ConditionFuzz)
@@ -61,10 +62,9 @@ seed() {
   esac
   [ "$t" = ConfigFuzz ] || rm -f "$dir"/readme-*.conf
   if [ -d "Fuzz/seeds/$t" ]; then cp "Fuzz/seeds/$t"/* "$dir"/; fi
-  # Earlier findings, fixed or not, seed the search around them.
-  for found in "Tests/Fixtures/fuzz/$t" "Tests/Fixtures/fuzz/pending/$t"; do
-    if [ -d "$found" ]; then find "$found" -type f -exec cp {} "$dir"/ \;; fi
-  done
+  # Earlier findings seed the search around them (not pending/ ones: they still crash, and
+  # would only be written again as new findings).
+  if [ -d "Tests/Fixtures/fuzz/$t" ]; then cp "Tests/Fixtures/fuzz/$t"/* "$dir"/; fi
 }
 
 summary=()
@@ -78,9 +78,10 @@ for t in "${targets[@]}"; do
   before=$(find "$artifacts" -type f | wc -l)
   echo "fuzz: $t for ${seconds}s ($(ls "$seeds" | wc -l) seeds, log in $log)"
   # Fork mode (one child at a time) survives crashes, timeouts and OOMs and keeps going.
+  # Leak checking is off: the Swift runtime's caches (metadata, conformances) look like leaks.
   ASAN_OPTIONS=detect_leaks=0 "$bin/$t" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 "${dict[@]}" \
-    -artifact_prefix="$root/$artifacts/" "$corpus" "$seeds" > "$log" 2>&1 || true
+    -artifact_prefix="$root/$artifacts/" ${FUZZ_ARGS:-} "$corpus" "$seeds" > "$log" 2>&1 || true
   # The last status line: `#<executions>: cov: <edges> ft: ... oom/timeout/crash: a/b/c time: ...`
   last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1 || true)
   runs=$(sed -E 's/^#([0-9]+):.*/\1/' <<< "$last")
