@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 export SLUICE_HOME := $(CURDIR)
 
-.PHONY: all deps build release run test example bench docs clean
+.PHONY: all deps build release run test example bench docs fuzz clean
 
 all: build
 
@@ -43,6 +43,12 @@ docs: build
 
 bench: release
 	@scripts/bench.sh
+
+# libFuzzer targets (Fuzz/, a package of its own): builds them with -sanitize=fuzzer,address and
+# runs each for FUZZ_SECONDS; findings land in Tests/Fixtures/fuzz/<target>/, replayed by `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 clean:
 	rm -rf .build out data

@@ -117,12 +117,20 @@ struct Prepared {
 }
 
 /// SIGINT/SIGTERM: the first drains in-flight events for at most `pipeline.shutdown_timeout`
-/// and exits 0, a second exits at once.
+/// and exits 0, a second exits at once. SIGHUP (Logstash's reload) is logged and ignored
+/// until configuration reload exists. (SIGPIPE is ignored process-wide: see `SluiceHost.main`.)
 final class SignalHandler {
     private let sources: [any DispatchSourceSignal]
 
     init(pipeline: Pipeline, logger: Logger) {
         var sources: [any DispatchSourceSignal] = []
+        signal(SIGHUP, SIG_IGN)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hup.setEventHandler {
+            logger.warning("SIGHUP received: configuration reload is not supported yet; ignoring")
+        }
+        hup.resume()
+        sources.append(hup)
         let count = SignalCount()
         let timeout = pipeline.settings.shutdownTimeout
         for sig in [SIGINT, SIGTERM] {

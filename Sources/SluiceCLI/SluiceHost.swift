@@ -1,6 +1,9 @@
 import ArgumentParser
 import SluiceCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A plugin family's registration, e.g. `StandardPlugins.register`.
 public typealias PluginFamily = @Sendable (inout PluginRegistry) -> Void
@@ -20,6 +23,9 @@ public enum SluiceHost {
     private static let families = Mutex<[PluginFamily]>([])
 
     public static func main(families: [PluginFamily], registering: @escaping PluginFamily = { _ in }) async {
+        // A closed stdout or socket is an EPIPE error for the writer to handle (the stdout
+        // output stops the pipeline cleanly), not a signal that kills the process.
+        signal(SIGPIPE, SIG_IGN)
         Self.families.withLock { $0 = families + [registering] }
         await SluiceCommand.main()
     }

@@ -13,6 +13,8 @@ enum CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// `.uncaughtSignal` when a signal ended the process (then `status` is the signal's number).
+        var reason: Process.TerminationReason = .exit
     }
 
     static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:],
@@ -36,7 +38,7 @@ enum CLI {
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: e, as: UTF8.self))
+                      stderr: String(decoding: e, as: UTF8.self), reason: p.terminationReason)
     }
 
     /// Starts the binary without waiting; output is discarded.

@@ -25,6 +25,8 @@ public final class Pipeline: Sendable {
     private let startedInputs = Mutex<[any InputPlugin]>([])
     private let stopping = Atomic<Bool>(false)
     private let aborting = Atomic<Bool>(false)
+    /// An output reported its destination closed (logged once).
+    private let closedOutput = Atomic<Bool>(false)
     /// Events taken from the queue whose batch is not resolved yet.
     private let inFlight = Atomic<Int>(0)
 
@@ -99,6 +101,14 @@ public final class Pipeline: Sendable {
         aborting.store(true, ordering: .releasing)
         stop()
         workerTask.withLock { $0?.cancel() }
+    }
+
+    /// An output's destination closed for good (`PluginError.Code.closed`): stop the pipeline
+    /// like a finished input. Its batch and those after it fail, so their sources keep them.
+    private func destinationClosed(_ what: String, _ e: PluginError) {
+        guard !closedOutput.exchange(true, ordering: .relaxed) else { return }
+        logger.info("\(what): \(e.message); stopping the pipeline (events not written stay at their source)")
+        stop()
     }
 
     private func shutdownTimedOut() {
@@ -309,6 +319,9 @@ public final class Pipeline: Sendable {
                 let reason = PluginError("\(again.count) of the events failed: \(again[0].reason)", retriable: true, pluginId: id)
                 retries.failed(what, attempt: attempt, error: reason, retryIn: delay)
                 await sleep(delay, until: { self.aborting.load(ordering: .acquiring) })
+            } catch let e as PluginError where e.code == .closed {
+                destinationClosed(what, e)
+                return false
             } catch let e as PluginError where !e.retriable {
                 if attempt > 1 { retries.succeeded(what) }
                 logger.error("\(what): \(e.message); sending \(events.count) events to the dead-letter queue")

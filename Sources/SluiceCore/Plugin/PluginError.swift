@@ -26,6 +26,10 @@ public struct PluginError: Error, CustomStringConvertible, Sendable {
         public static let notFound: Code = "not_found"
         /// Local I/O failed (disk full, permissions).
         public static let io: Code = "io"
+        /// The destination is gone for good (stdout's reader exited: `sluice ... | head -1`).
+        /// Nothing more can be delivered, so the pipeline stops as if its inputs had finished;
+        /// the batch that failed this way is not acknowledged and stays at its source.
+        public static let closed: Code = "closed"
         /// Anything else.
         public static let other: Code = "other"
     }

@@ -90,8 +90,10 @@ public struct WriteOutcome: Sendable {
 
 /// An output delivers events and returns only when its destination confirmed them.
 /// Transient failures are thrown as retriable `PluginError`s: the host retries with backoff
-/// (and cancels the write's task when the shutdown timeout passes). One instance is shared
-/// by all workers, so outputs are `Sendable`.
+/// (and cancels the write's task when the shutdown timeout passes). A destination gone for
+/// good (stdout's reader exited) is thrown as a `PluginError` with code `.closed`: the pipeline
+/// stops, and the batch is not acknowledged. One instance is shared by all workers, so
+/// outputs are `Sendable`.
 ///
 /// Lifecycle: `init` validates settings and does no I/O; `start` connects, creates templates
 /// or checks the destination; `write` is called concurrently by the workers; `close` runs
