@@ -12,6 +12,8 @@ public enum Secrets {
         "access_key", "secret_key", "sasl_password", "ssl_key_passphrase", "bearer_token",
         "consumer_secret", "oauth_token_secret", "oauth_token", "access_token", "access_token_secret",
         "client_secret", "auth_token",
+        // Kafka: a JAAS line carries the username and password.
+        "sasl_jaas_config",
     ]
 
     /// Whether a setting named `name` usually holds a secret (`password`, `key`,
