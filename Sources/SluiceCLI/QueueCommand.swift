@@ -23,12 +23,8 @@ struct QueueCommand: ParsableCommand {
                 return try SettingsSources.load(pathSettings: pathSettings, flags: [
                     ("path.data", pathData), ("pipeline.id", pipelineId), ("path.queue", pathQueue),
                 ]).queueDirectory
-            } catch let e as SettingsFileError {
-                FileHandleStderr.write("\(e)\n")
-                throw ExitCode(1)
-            } catch let e as SettingsFlagError {
-                FileHandleStderr.write("\(e)\n")
-                throw ExitCode(1)
+            } catch {
+                throw UserError.exit(error)
             }
         }
     }

@@ -89,18 +89,8 @@ struct Prepared {
             if let deadLetterWriter { deadLetters = DeadLetterSink(writer: deadLetterWriter) }
             let context = PluginContext(logger: logger, pipeline: settings, deadLetters: deadLetters)
             plan = try PipelinePlan(config: config, registry: SluiceHost.registry(), context: context)
-        } catch let e as ConfigError {
-            FileHandleStderr.write("\(e)\n")
-            throw ExitCode(1)
-        } catch let e as ConfigErrors {
-            FileHandleStderr.write("\(e)\n")
-            throw ExitCode(1)
-        } catch let e as SettingsFileError {
-            FileHandleStderr.write("\(e)\n")
-            throw ExitCode(1)
-        } catch let e as SettingsFlagError {
-            FileHandleStderr.write("\(e)\n")
-            throw ExitCode(1)
+        } catch {
+            throw UserError.exit(error)
         }
     }
 
@@ -165,6 +155,21 @@ import Synchronization
 final class SignalCount: Sendable {
     private let n = Atomic<Int>(0)
     func increment() -> Int { n.add(1, ordering: .relaxed).newValue }
+}
+
+/// Errors in what the user wrote (a configuration, sluice.yml, a flag) already say where and
+/// what: they are printed as they are and end the command with exit 1.
+enum UserError {
+    /// `error` printed and turned into exit 1 when it is one of those; otherwise unchanged.
+    static func exit(_ error: any Error) -> any Error {
+        switch error {
+        case is ConfigError, is ConfigErrors, is SettingsFileError, is SettingsFlagError:
+            FileHandleStderr.write("\(error)\n")
+            return ExitCode(1)
+        default:
+            return error
+        }
+    }
 }
 
 enum FileHandleStderr {
