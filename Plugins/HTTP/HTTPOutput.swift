@@ -156,6 +156,13 @@ public final class HTTPOutput: OutputPlugin {
             }
             return out
         }
+        // The common case, a fixed URL and fixed headers: the whole batch is one request,
+        // with nothing rendered per event.
+        if url.isConstant && headers.allSatisfy({ $0.value.isConstant }), let first = events.first {
+            let body = encoder.body(events[...])
+            return [Planned(request: request(url.render(first), headers: renderHeaders(first), body: body),
+                            indices: Array(events.indices))]
+        }
         var groups: [String: Int] = [:]
         var members: [[Int]] = []
         var keys: [(url: String, headers: HTTPHeaders)] = []
