@@ -105,12 +105,36 @@ public final class KafkaOutput: OutputPlugin {
     }
 
     public func start() async throws {
-        do {
-            let made = try KafkaProducer(properties: properties, logger: logger)
-            producer.withLock { $0 = made }
-        } catch {
-            throw PluginError("cannot create the Kafka producer: \(error.message)", retriable: false)
+        _ = try current()
+    }
+
+    /// The producer, created on first use and again after a fatal error.
+    func current() throws -> KafkaProducer {
+        try producer.withLock { p in
+            if let p { return p }
+            do {
+                let made = try KafkaProducer(properties: properties, logger: logger)
+                p = made
+                return made
+            } catch let error as KafkaError {
+                throw PluginError("cannot create the Kafka producer: \(error.message)", retriable: false)
+            }
         }
+    }
+
+    /// librdkafka raised a fatal error (an idempotent producer whose sequence broke): that
+    /// handle can never deliver again, so it is replaced, once, by whichever write saw it
+    /// first; the events its reports failed are written again through the new one (Logstash
+    /// and librdkafka's own examples just stop there).
+    private func replace(_ failed: KafkaProducer, reason: String, firstFailure: KafkaError) async {
+        let isCurrent = producer.withLock { p in
+            guard p === failed else { return false }
+            p = nil
+            return true
+        }
+        guard isCurrent else { return }
+        logger.error("kafka: the producer hit a fatal error (\(reason); messages fail with \(firstFailure.name)): it is replaced by a new one and the events are written again")
+        _ = await Blocking.run { failed.close(timeout: .zero) }
     }
 
     public func close() async throws {
@@ -122,8 +146,13 @@ public final class KafkaOutput: OutputPlugin {
         }
     }
 
+    /// Each write waits for its delivery reports (a broker round trip and `linger_ms`):
+    /// several batches per worker keep librdkafka's queue full meanwhile. Order across
+    /// batches is not kept, as with more than one worker.
+    public var writeConcurrency: Int { 8 }
+
     public func write(_ events: [Event]) async throws -> WriteOutcome {
-        guard let producer = producer.withLock({ $0 }) else { throw PluginError("the output was not started", retriable: true) }
+        let producer = try current()
         var messages: [KafkaMessage] = []
         messages.reserveCapacity(events.count)
         var value: [UInt8] = []
@@ -134,6 +163,10 @@ public final class KafkaOutput: OutputPlugin {
                                          headers: headers.map { ($0.name, Array($0.value.render(event).utf8)) }))
         }
         let results = await producer.produce(messages)
+        // A fatal error fails every message (with `_FATAL`, or the code that caused it).
+        if let failed = results.first(where: { $0 != nil }), let failed, let reason = producer.fatalError {
+            await replace(producer, reason: reason, firstFailure: failed)
+        }
         var outcome = WriteOutcome()
         for (i, error) in results.enumerated() {
             guard let error else { continue }

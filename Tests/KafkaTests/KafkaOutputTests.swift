@@ -132,6 +132,35 @@ import Testing
         #expect(keys.sorted() == (0..<50).map { "e\($0)" }.sorted())
     }
 
+    @Test func aFatalProducerErrorReplacesTheProducerAndTheEventsAreWrittenAgain() async throws {
+        let topic = KafkaCluster.topic("fatal")
+        let logs = LogCapture()
+        let output = try KafkaOutput(settings: PluginSettings(pluginName: "kafka", id: "k", values: [
+            "topic_id": .string(topic), "bootstrap_servers": .string(cluster.bootstrap), "message_key": .string("%{id}"),
+            "acks": .string("all"), "linger_ms": .int(1), "batch_size": .int(16384), "buffer_memory": .int(1 << 20),
+            "compression_type": .string("none"), "retry_backoff_ms": .int(100), "max_request_size": .int(1 << 20),
+            "enable_idempotence": .bool(true), "partitioner": .string("default"), "kafka_properties": .object(FieldMap()),
+            "security_protocol": .string("PLAINTEXT"), "ssl_endpoint_identification_algorithm": .string("https"),
+        ], codec: PlainCodec(settings: PluginSettings(pluginName: "plain", id: "p", values: ["format": .string("%{message}")]))),
+            context: PluginContext(logger: logs.logger, pipeline: PipelineSettings()))
+        try await output.start()
+        let first = events(20)
+        #expect(try await output.write(Array(first[0..<10])).retry.isEmpty)
+        let broken = try output.current()
+        broken.raiseFatalErrorForTesting()
+        // The write that meets the fatal error gets its events back to retry, as the host would.
+        let failed = try await output.write(Array(first[10..<20]))
+        #expect(failed.retry.count == 10, "\(failed.retry.map(\.reason))")
+        #expect(failed.rejected.isEmpty)
+        #expect(try output.current() !== broken, "a new producer took the failed one's place")
+        #expect(logs.all.contains("fatal error"))
+        let again = try await output.write(Array(first[10..<20]))
+        #expect(again.retry.isEmpty && again.rejected.isEmpty)
+        try await output.close()
+        let keys = try cluster.consume(topic).compactMap(\.key)
+        #expect(Set(keys) == Set((0..<20).map { "e\($0)" }))
+    }
+
     @Test func brokersDownThenUpLoseNothing() async throws {
         let topic = KafkaCluster.topic("down")
         try cluster.control("create \(topic) 3 3")

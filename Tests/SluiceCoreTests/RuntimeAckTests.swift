@@ -52,6 +52,42 @@ struct RuntimeAckTests {
         #expect(p.written(by: "slow").sorted() == Array(0..<60))
     }
 
+    /// Most writes `output` had running at once, from its `concurrent` steps.
+    private func mostConcurrent(_ p: Probe, _ output: String) -> Int {
+        p.log.compactMap { e -> Int? in
+            guard case .step(let s) = e, s.hasPrefix("\(output) concurrent ") else { return nil }
+            return Int(s.dropFirst("\(output) concurrent ".count))
+        }.max() ?? 0
+    }
+
+    @Test func oneWorkerKeepsAsManyBatchesInAnOutputAsItsWriteConcurrencyAllows() async throws {
+        let p = Probe.make()
+        let config = """
+            input { probe_input { probe => "\(p.id)" count => 200 chunk => 10 } }
+            output { record { probe => "\(p.id)" id => "async" delay => 0.05 concurrency => 4 } }
+            """
+        _ = try await runtimeHarness(workers: 1, batchSize: 10).run(config)
+        #expect(mostConcurrent(p, "async") == 4, "four batches in the output at once, never more")
+        #expect(p.acks.map(\.chunk).sorted() == Array(0..<20), "each chunk acknowledged exactly once")
+        #expect(p.acks.allSatisfy { $0.status == .delivered })
+        #expect(p.written(by: "async").sorted() == Array(0..<200))
+    }
+
+    @Test func theLeastConcurrentOutputSetsThePaceAndOneWorkerKeepsItsOrder() async throws {
+        let p = Probe.make()
+        let config = """
+            input { probe_input { probe => "\(p.id)" count => 100 chunk => 10 } }
+            output {
+              record { probe => "\(p.id)" id => "async" delay => 0.01 concurrency => 4 }
+              record { probe => "\(p.id)" id => "ordered" }
+            }
+            """
+        _ = try await runtimeHarness(workers: 1, batchSize: 10).run(config)
+        #expect(mostConcurrent(p, "async") == 1)
+        #expect(p.written(by: "ordered") == Array(0..<100), "a single worker's batches stay in order")
+        #expect(p.written(by: "async") == Array(0..<100))
+    }
+
     @Test func aSendLargerThanABatchIsAcknowledgedOnce() async throws {
         let result = try await runtimeHarness(batchSize: 125).run("", events: seqEvents(700), chunkSize: 300)
         #expect(result.acks == [.delivered, .delivered, .delivered])

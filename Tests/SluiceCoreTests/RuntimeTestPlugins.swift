@@ -143,18 +143,29 @@ final class ProbeInput: InputPlugin {
 final class RecordOutput: OutputPlugin {
     static let pluginName = "record"
     static let summary = "Test output."
-    static let settingSpecs = [probeSetting, SettingSpec("delay", .duration, default: 0, doc: "Seconds per write.")]
+    static let settingSpecs = [probeSetting, SettingSpec("delay", .duration, default: 0, doc: "Seconds per write."),
+                               SettingSpec("concurrency", .number, default: 1, doc: "writeConcurrency.")]
     let probe: Probe?
     let id: String
     let delay: Double
+    let writeConcurrency: Int
+    /// Writes running now, and the most seen at once.
+    let running = Mutex((now: 0, most: 0))
 
     init(settings: PluginSettings, context: PluginContext) {
         probe = Probe.find(settings)
         id = settings.id
         delay = settings.seconds("delay") ?? 0
+        writeConcurrency = settings.int("concurrency") ?? 1
     }
 
     func write(_ events: [Event]) async throws -> WriteOutcome {
+        running.withLock { r in
+            r.now += 1
+            r.most = max(r.most, r.now)
+            probe?.record(.step("\(id) concurrent \(r.most)"))
+        }
+        defer { running.withLock { $0.now -= 1 } }
         if delay > 0 { try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
         probe?.wrote(id, events)
         return .delivered

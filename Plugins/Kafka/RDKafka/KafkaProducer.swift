@@ -89,6 +89,20 @@ final class KafkaProducer: Sendable {
         }
     }
 
+    /// librdkafka's reason when the handle hit a fatal error (it then fails every message
+    /// with `_FATAL`), nil otherwise.
+    var fatalError: String? {
+        var errstr = [CChar](repeating: 0, count: 512)
+        let err = rd_kafka_fatal_error(client.handle, &errstr, errstr.count)
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        return "\(KafkaError(err).name): \(RDKafkaConfig.text(errstr))"
+    }
+
+    /// Raises a fatal error as librdkafka would (for tests of the recovery).
+    func raiseFatalErrorForTesting() {
+        _ = rd_kafka_test_fatal_error(client.handle, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "raised by a test")
+    }
+
     private func topic(_ name: String) -> OpaquePointer? {
         topics.withLock { topics in
             if let t = topics[name] { return t }

@@ -251,43 +251,69 @@ public final class Pipeline: Sendable {
         let hasFilters = !plan.filters.isEmpty
         // Without output conditionals every event goes to every output: no routing step.
         let unconditional = plan.outputTree.allSatisfy { if case .plugin = $0 { return true } else { return false } }
+        // Batches this worker may have in the outputs at once: what the least concurrent
+        // output allows (1 keeps a single worker's batches in order).
+        let concurrency = max(1, outputs.map(\.plugin.writeConcurrency).min() ?? 1)
         var scratch = WorkerScratch(outputs: outputs.count)
-        while var batch = await queue.pop(maxEvents: settings.batchSize, maxDelay: settings.batchDelay) {
-            let count = batch.events.count
-            inFlight.add(count, ordering: .relaxed)
-            defer { inFlight.subtract(count, ordering: .relaxed) }
-            // After an abort, what is left is not written: its sources keep it.
-            if aborting.load(ordering: .acquiring) {
-                batch.resolve(.failed)
-                continue
-            }
-            // Take the events out of the batch: a second reference would make the first
-            // change to each event copy its fields (copy-on-write).
-            var events: [Event] = []
-            swap(&events, &batch.events)
-            if hasFilters {
-                for i in events.indices { chain(&events[i], &scratch) }
-                swap(&events, &scratch.filtered)
-                scratch.filtered.removeAll(keepingCapacity: true)
-            }
-            var delivered = true
-            if unconditional {
-                for output in outputs where !events.isEmpty {
-                    if !(await deliver(events, to: output.plugin, id: output.id)) { delivered = false }
+        await withTaskGroup(of: Void.self) { writes in
+            var writing = 0
+            while var batch = await queue.pop(maxEvents: settings.batchSize, maxDelay: settings.batchDelay) {
+                let count = batch.events.count
+                inFlight.add(count, ordering: .relaxed)
+                // After an abort, what is left is not written: its sources keep it.
+                if aborting.load(ordering: .acquiring) {
+                    batch.resolve(.failed)
+                    inFlight.subtract(count, ordering: .relaxed)
+                    continue
                 }
-            } else {
-                for i in events.indices { router(&events[i], &scratch) }
-                events = []
-                for (i, output) in outputs.enumerated() where !scratch.routes[i].isEmpty {
-                    let routed = scratch.routes[i]
-                    scratch.routes[i].removeAll(keepingCapacity: true)
-                    if !(await deliver(routed, to: output.plugin, id: output.id)) { delivered = false }
+                // Take the events out of the batch: a second reference would make the first
+                // change to each event copy its fields (copy-on-write).
+                var events: [Event] = []
+                swap(&events, &batch.events)
+                if hasFilters {
+                    for i in events.indices { chain(&events[i], &scratch) }
+                    swap(&events, &scratch.filtered)
+                    scratch.filtered.removeAll(keepingCapacity: true)
                 }
+                var writesOfBatch: [(output: Int, events: [Event])] = []
+                if unconditional {
+                    if !events.isEmpty { writesOfBatch = outputs.indices.map { ($0, events) } }
+                } else {
+                    for i in events.indices { router(&events[i], &scratch) }
+                    events = []
+                    for i in outputs.indices where !scratch.routes[i].isEmpty {
+                        writesOfBatch.append((i, scratch.routes[i]))
+                        scratch.routes[i].removeAll(keepingCapacity: true)
+                    }
+                }
+                if concurrency == 1 {
+                    await deliver(batch, count: count, writesOfBatch)
+                    continue
+                }
+                if writing == concurrency {
+                    await writes.next()
+                    writing -= 1
+                }
+                let ready = batch
+                writes.addTask { await self.deliver(ready, count: count, writesOfBatch) }
+                writing += 1
             }
-            // Dead letters must be on disk before the batch counts as delivered.
-            if !plan.context.deadLetters.flush() { delivered = false }
-            batch.resolve(delivered ? .delivered : .failed)
         }
+    }
+
+    /// Writes one batch's events to their outputs, one output after the other, and resolves
+    /// the batch: delivered only if every output confirmed (or dead-lettered) its events.
+    private func deliver(_ batch: Batch, count: Int, _ writes: [(output: Int, events: [Event])]) async {
+        let outputs = plan.value.outputs
+        var delivered = true
+        for write in writes {
+            let output = outputs[write.output]
+            if !(await deliver(write.events, to: output.plugin, id: output.id)) { delivered = false }
+        }
+        // Dead letters must be on disk before the batch counts as delivered.
+        if !plan.value.context.deadLetters.flush() { delivered = false }
+        batch.resolve(delivered ? .delivered : .failed)
+        inFlight.subtract(count, ordering: .relaxed)
     }
 
     /// Writes to one output, retrying transient failures with capped exponential backoff

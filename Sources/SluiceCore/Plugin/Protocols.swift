@@ -107,11 +107,17 @@ public protocol OutputPlugin: PluginDescribing, AnyObject, Sendable {
     func write(_ events: [Event]) async throws -> WriteOutcome
     /// Flushes and releases resources at shutdown.
     func close() async throws
+    /// How many batches one worker may have in this output's `write` at once. 1 (the
+    /// default) keeps a worker's batches in order; an output whose destination confirms
+    /// asynchronously (Kafka's delivery reports) declares more, so a worker does not wait
+    /// out a round trip per batch. A pipeline uses the smallest value of its outputs.
+    var writeConcurrency: Int { get }
 }
 
 extension OutputPlugin {
     public func start() async throws {}
     public func close() async throws {}
+    public var writeConcurrency: Int { 1 }
 }
 
 /// How a stream is cut into messages before a codec decodes them.
