@@ -40,11 +40,11 @@ struct Run: AsyncParsableCommand {
             try await pipeline.run()
         } catch let e as PluginStartError {
             prepared.deadLetterWriter?.close()
-            FileHandleStderr.write("error: \(e)\n")
+            FileHandleStderr.write("error: \(Secrets.redactRemembered("\(e)"))\n")
             throw ExitCode(1)
         } catch {
             prepared.deadLetterWriter?.close()
-            prepared.logger.error("pipeline failed: \(error)")
+            prepared.logger.error("pipeline failed: \(error)")  // the handler redacts secrets
             throw ExitCode(1)
         }
         prepared.deadLetterWriter?.close()
@@ -186,7 +186,7 @@ enum LogSetup {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
-            return h
+            return RedactingLogHandler(h)
         }
     }
 }

@@ -80,6 +80,8 @@ import Testing
         #expect(message("queue.checkpoint.write", "1")
                 == "unknown setting `queue.checkpoint.write`; did you mean `queue.checkpoint.writes`?")
         #expect(message("nothing.like.it.at.all", "1") == "unknown setting `nothing.like.it.at.all`")
+        let long = message(String(repeating: "k", count: 200_000), "1") ?? ""
+        #expect(long == "unknown setting `" + String(repeating: "k", count: 80) + "…`", "a long key is quoted in part")
     }
 
     @Test func pipelineSettingsStartAtTheTableDefaults() throws {

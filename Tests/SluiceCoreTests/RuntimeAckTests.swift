@@ -66,11 +66,27 @@ struct RuntimeAckTests {
             input { probe_input { probe => "\(p.id)" count => 200 chunk => 10 } }
             output { record { probe => "\(p.id)" id => "async" delay => 0.05 concurrency => 4 } }
             """
-        _ = try await runtimeHarness(workers: 1, batchSize: 10).run(config)
+        var h = runtimeHarness(workers: 1, batchSize: 10)
+        h.settings.ordered = "false"
+        _ = try await h.run(config)
         #expect(mostConcurrent(p, "async") == 4, "four batches in the output at once, never more")
         #expect(p.acks.map(\.chunk).sorted() == Array(0..<20), "each chunk acknowledged exactly once")
         #expect(p.acks.allSatisfy { $0.status == .delivered })
         #expect(p.written(by: "async").sorted() == Array(0..<200))
+    }
+
+    @Test(arguments: ["auto", "true"])
+    func pipelineOrderedKeepsOneWorkersBatchesInOrder(ordered: String) async throws {
+        let p = Probe.make()
+        let config = """
+            input { probe_input { probe => "\(p.id)" count => 100 chunk => 10 } }
+            output { record { probe => "\(p.id)" id => "async" delay => 0.01 concurrency => 4 } }
+            """
+        var h = runtimeHarness(workers: 1, batchSize: 10)
+        h.settings.ordered = ordered
+        _ = try await h.run(config)
+        #expect(mostConcurrent(p, "async") == 1)
+        #expect(p.written(by: "async") == Array(0..<100))
     }
 
     @Test func theLeastConcurrentOutputSetsThePaceAndOneWorkerKeepsItsOrder() async throws {
@@ -82,7 +98,9 @@ struct RuntimeAckTests {
               record { probe => "\(p.id)" id => "ordered" }
             }
             """
-        _ = try await runtimeHarness(workers: 1, batchSize: 10).run(config)
+        var h = runtimeHarness(workers: 1, batchSize: 10)
+        h.settings.ordered = "false"
+        _ = try await h.run(config)
         #expect(mostConcurrent(p, "async") == 1)
         #expect(p.written(by: "ordered") == Array(0..<100), "a single worker's batches stay in order")
         #expect(p.written(by: "async") == Array(0..<100))

@@ -252,8 +252,9 @@ public final class Pipeline: Sendable {
         // Without output conditionals every event goes to every output: no routing step.
         let unconditional = plan.outputTree.allSatisfy { if case .plugin = $0 { return true } else { return false } }
         // Batches this worker may have in the outputs at once: what the least concurrent
-        // output allows (1 keeps a single worker's batches in order).
-        let concurrency = max(1, outputs.map(\.plugin.writeConcurrency).min() ?? 1)
+        // output allows, and one when `pipeline.ordered` keeps a single worker's order.
+        let ordered = settings.ordered == "true" || (settings.ordered == "auto" && max(1, settings.workers) == 1)
+        let concurrency = ordered ? 1 : max(1, outputs.map(\.plugin.writeConcurrency).min() ?? 1)
         var scratch = WorkerScratch(outputs: outputs.count)
         await withTaskGroup(of: Void.self) { writes in
             var writing = 0

@@ -104,7 +104,8 @@ public enum PipelineSettingSpecs {
     /// Rejects a key the table does not hold, with a "did you mean".
     public static func checkKnown(_ key: String) throws(PipelineSettingError) {
         guard byKey[key] == nil else { return }
-        var msg = "unknown setting `\(key)`"
+        // A key can be as long as the file: quote at most 80 characters of it.
+        var msg = "unknown setting `\(key.count > 80 ? key.prefix(80) + "…" : key)`"
         if let near = Suggest.closest(to: key, in: all.map(\.key)) { msg += "; did you mean `\(near)`?" }
         throw PipelineSettingError(key: key, message: msg)
     }

@@ -110,7 +110,8 @@ public protocol OutputPlugin: PluginDescribing, AnyObject, Sendable {
     /// How many batches one worker may have in this output's `write` at once. 1 (the
     /// default) keeps a worker's batches in order; an output whose destination confirms
     /// asynchronously (Kafka's delivery reports) declares more, so a worker does not wait
-    /// out a round trip per batch. A pipeline uses the smallest value of its outputs.
+    /// out a round trip per batch. A pipeline uses the smallest value of its outputs, and 1
+    /// when `pipeline.ordered` keeps order (`true`, or `auto` with one worker).
     var writeConcurrency: Int { get }
 }
 

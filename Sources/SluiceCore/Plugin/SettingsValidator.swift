@@ -49,7 +49,10 @@ struct SettingsValidator {
             do {
                 let value = try convert(setting.value, to: spec.type)
                 values[spec.name] = value
-                if spec.type == .password, case .string(let secret) = value { secrets.append(secret) }
+                if spec.type == .password, case .string(let secret) = value {
+                    secrets.append(secret)
+                    Secrets.remember(secret)
+                }
             } catch {
                 errors.append(ConfigError(location: setting.valueLocation,
                                           message: "\(node.name): `\(setting.name)` \(error.message)"))
