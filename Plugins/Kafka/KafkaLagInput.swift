@@ -21,10 +21,7 @@ public final class KafkaLagInput: InputPlugin {
                     doc: "Only these topics; default: every topic the group committed offsets on."),
         SettingSpec("interval", .duration, default: 10, doc: "Time between polls."),
         SettingSpec("window", .number, default: 10, doc: "Polls in Burrow's evaluation window of each partition."),
-    ] + KafkaClientSettings.specs.filter { $0.name != "kafka_properties" } + [
-        SettingSpec("kafka_properties", .hash, default: .object(FieldMap()),
-                    doc: "Any other librdkafka property of the monitoring clients; wins over the settings above."),
-    ]
+    ] + KafkaClientSettings.specs
 
     let groups: [String]
     let groupPattern: String?

@@ -25,9 +25,8 @@ final class KafkaAdmin: @unchecked Sendable {
     ///   reach logs or errors.
     init(properties: [String: String], logger: Logger) throws(KafkaError) {
         var p = properties
-        // Never commit, never create topics by asking about them.
+        // Never commit. (Topics are never created by asking: metadata is asked for all topics.)
         p["enable.auto.commit"] = "false"
-        p["allow.auto.create.topics"] = "false"
         self.properties = p
         self.logger = logger
         base = try RDKafkaClient(kind: .consumer, properties: p, logger: logger, pollsInBackground: false)
