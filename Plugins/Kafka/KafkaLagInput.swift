@@ -27,6 +27,8 @@ public final class KafkaLagInput: InputPlugin {
     let groupPattern: String?
     let topicFilter: [String]
     let interval: Duration
+    /// How long one librdkafka request may take: the interval, within 2 to 10 seconds.
+    let requestTimeoutMs: Int32
     let window: Int
     let properties: [String: String]
     let logger: Logger
@@ -46,6 +48,7 @@ public final class KafkaLagInput: InputPlugin {
         let seconds = try settings.declaredDouble("interval")
         guard seconds > 0 else { throw settings.error("interval", "must be more than 0") }
         interval = .milliseconds(Int64(seconds * 1000))
+        requestTimeoutMs = Int32(min(max(seconds, 2), 10) * 1000)
         window = try settings.declaredInt("window")
         guard window >= 2 else { throw settings.error("window", "must be 2 or more") }
         let p = try KafkaClientSettings.properties(settings)
@@ -59,10 +62,15 @@ public final class KafkaLagInput: InputPlugin {
         let made = await Blocking.run { Result { () throws(KafkaError) in try KafkaAdmin(properties: props, logger: logger) } }
         switch made {
         case .success(let admin):
-            let timeout = Int32(min(max(interval.seconds, 2), 10) * 1000)
-            let p = try LagPoller(admin: admin, groups: groups, pattern: groupPattern, topics: topicFilter, timeoutMs: timeout,
-                                  logger: logger, stopping: { [weak self] in self?.stopping.load(ordering: .relaxed) ?? true })
-            poller.withLock { $0 = p }
+            do {
+                let p = try LagPoller(admin: admin, groups: groups, pattern: groupPattern, topics: topicFilter,
+                                      timeoutMs: requestTimeoutMs, logger: logger,
+                                      stopping: { [weak self] in self?.stopping.load(ordering: .relaxed) ?? true })
+                poller.withLock { $0 = p }
+            } catch {
+                await Blocking.run { admin.close() }
+                throw PluginError("kafka_lag: `group_pattern`: \(error)", retriable: false)
+            }
         case .failure(let error):
             throw PluginError("kafka_lag: cannot create the Kafka client: \(error.message)", retriable: false)
         }
@@ -132,6 +140,3 @@ struct LagKey: Hashable, Sendable {
     var partition: Int32
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
