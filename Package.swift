@@ -86,7 +86,7 @@ let package = Package(
                     path: "Tests/SluiceHTTPTests"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
                     path: "Tests/HTTPTests"),
-        .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "CRdKafka", "SluiceCore", "SluiceTesting"],
+        .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "StandardPlugins", "CRdKafka", "SluiceCore", "SluiceTesting"],
                     path: "Tests/KafkaTests"),
         .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC"], path: "Tests/MongoDBTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice", "SluiceTesting"], path: "Tests/CLITests"),

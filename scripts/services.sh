@@ -26,12 +26,17 @@ services() {
   # webhdfs / elasticsearch / twitter   fixtures in Tests/Fixtures
 }
 
-# A venv under .venv/ for services from PyPI (none yet: the HTTP sink is stdlib only).
+# A venv under .venv/ for services and independent clients from PyPI. Its interpreter is
+# published to the tests as the "python" entry of services.json.
 ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  # .venv/bin/pip install -q 'package==version' ...   (pin versions here)
+  # Pins (pip does nothing when they are already installed):
+  #   confluent-kafka 2.6.1: the kafka_lag tests' independent reader (committed(),
+  #   get_watermark_offsets()); its bundled librdkafka works against the mock cluster.
+  .venv/bin/pip install -q 'confluent-kafka==2.6.1'
+  printf '{"python": "%s"}\n' "$PWD/.venv/bin/python" > "$STATE/python.json"
 }
 
 # C helpers compiled into $STATE (rebuilt when their source is newer).
@@ -83,6 +88,7 @@ PY
 start() {
   local failed=0
   build_helpers
+  ensure_venv
   while read -r name cmd; do
     if is_running "$name" && answers "$name"; then
       echo "$name: already running (pid $(cat "$STATE/$name.pid"))"
@@ -125,7 +131,7 @@ stop() {
     fi
     rm -f "$pidfile" "$STATE/$name.json"
   done < <(services)
-  rm -f "$STATE/services.json"
+  rm -f "$STATE/services.json" "$STATE/python.json"
 }
 
 status() {

@@ -1,6 +1,6 @@
 import SluiceCore
 
-/// The standard family: stdin, stdout, generator, file in/out, dead_letter_queue, null; mutate, drop, json, date.
+/// The standard family: stdin, stdout, generator, file in/out, csv, dead_letter_queue, null; mutate, drop, json, date.
 public enum StandardPlugins {
     public static func register(into r: inout PluginRegistry) {
         r.register(StdinInput.self)
@@ -13,6 +13,7 @@ public enum StandardPlugins {
         r.register(DateFilter.self)
         r.register(StdoutOutput.self)
         r.register(FileOutput.self)
+        r.register(CSVOutput.self)
         r.register(NullOutput.self)
     }
 }
