@@ -19,11 +19,13 @@ services() {
   echo "http_sink $PYTHON Tests/Fixtures/http_sink.py --dir $STATE/http_sink --info $STATE/http_sink.json"
   # librdkafka's mock cluster (3 brokers) and its control port; built by build_helpers.
   echo "kafka $STATE/kafka_mock --info $STATE/kafka.json"
+  # WebHDFS: two namenodes (active, standby), a datanode storing under $STATE/webhdfs_data, a control port.
+  echo "webhdfs $PYTHON Tests/Fixtures/webhdfs_fixture.py --dir $STATE/webhdfs_data --info $STATE/webhdfs.json"
   # --- Later services go here (they need the venv: call ensure_venv in start first) ---
   # mongodb      nx-27017 (PyPI)
   # gcs          gcp-storage-emulator (PyPI)
   # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
-  # webhdfs / elasticsearch / twitter   fixtures in Tests/Fixtures
+  # elasticsearch / twitter   fixtures in Tests/Fixtures
 }
 
 # A venv under .venv/ for services from PyPI (none yet: the HTTP sink is stdlib only).
@@ -32,6 +34,8 @@ ensure_venv() {
     python3 -m venv .venv
   fi
   # .venv/bin/pip install -q 'package==version' ...   (pin versions here)
+  # hdfs: the WebHDFS client that reads back what the webhdfs output wrote.
+  .venv/bin/python -c 'import hdfs' 2>/dev/null || .venv/bin/pip install -q 'hdfs==2.7.3'
 }
 
 # C helpers compiled into $STATE (rebuilt when their source is newer).
@@ -83,6 +87,7 @@ PY
 start() {
   local failed=0
   build_helpers
+  ensure_venv
   while read -r name cmd; do
     if is_running "$name" && answers "$name"; then
       echo "$name: already running (pid $(cat "$STATE/$name.pid"))"
