@@ -36,13 +36,16 @@ final class WebHDFSClient: Sendable {
     /// Base URLs (`http://host:port`) of the namenodes, active first.
     let namenodes: [String]
     let user: String?
+    /// `socket_timeout`: a request that receives nothing this long fails.
+    let stallTimeout: Duration?
     let logger: Logger
     private let active = Atomic<Int>(0)
 
-    init(http: HTTPClient, namenodes: [String], user: String?, logger: Logger) {
+    init(http: HTTPClient, namenodes: [String], user: String?, stallTimeout: Duration?, logger: Logger) {
         self.http = http
         self.namenodes = namenodes
         self.user = user
+        self.stallTimeout = stallTimeout
         self.logger = logger
     }
 
@@ -88,7 +91,8 @@ final class WebHDFSClient: Sendable {
         }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/octet-stream")
-        let request = HTTPRequest(method: method, url: location, headers: headers, body: body, followRedirects: false)
+        let request = HTTPRequest(method: method, url: location, headers: headers, body: body, followRedirects: false,
+                                  stallTimeout: stallTimeout)
         let step2: HTTPResponse
         do {
             step2 = try await http.execute(request)
@@ -115,7 +119,7 @@ final class WebHDFSClient: Sendable {
             let index = active.load(ordering: .relaxed)
             let url = Self.url(namenodes[index], path, op: op, user: user, params)
             do {
-                let r = try await http.execute(HTTPRequest(method: method, url: url, followRedirects: false))
+                let r = try await http.execute(HTTPRequest(method: method, url: url, followRedirects: false, stallTimeout: stallTimeout))
                 guard Self.exceptionName(r) == "StandbyException" else { return r }
                 lastError = WebHDFSError(kind: .transient, message: "\(op) \(path): namenode \(namenodes[index]) is standby")
             } catch let e as HTTPClientError where e.isRetriable {

@@ -98,6 +98,21 @@ actor WebHDFSSlots {
         }
     }
 
+    /// Files of idle slots that `naming` says are done by time (`roll_interval`,
+    /// `idle_timeout`), taken out so that the next write starts a new file.
+    func takeExpired(_ naming: WebHDFSNaming, now: ContinuousClock.Instant) -> [WebHDFSFile] {
+        var out: [WebHDFSFile] = []
+        for slot in free {
+            guard var map = files[slot] else { continue }
+            for (key, f) in map where naming.mustRoll(f, adding: 0, events: 0, now: now) {
+                out.append(f)
+                map[key] = nil
+            }
+            files[slot] = map
+        }
+        return out
+    }
+
     /// Every slot's files, emptied (at close, when no write runs).
     func takeAll() -> [WebHDFSFile] {
         defer { files = [:] }

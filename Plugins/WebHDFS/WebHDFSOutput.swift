@@ -60,9 +60,12 @@ public final class WebHDFSOutput: OutputPlugin {
     let namenodes: [String]
     let user: String?
     let configuration: HTTPClientConfiguration
+    let stallTimeout: Duration?
     let logger: Logger
     private let slots: WebHDFSSlots
     private let client = Mutex<WebHDFSClient?>(nil)
+    /// Renames Flume-style files whose time is up while no event arrives (started by `start`).
+    private let sweeper = Mutex<Task<Void, Never>?>(nil)
     /// Directories made by this process (MKDIRS once each).
     private let madeDirs = Mutex<Set<String>>([])
     /// `path` compiled per slot (the slot replaces `%{[@metadata][thread_id]}`).
@@ -124,6 +127,7 @@ public final class WebHDFSOutput: OutputPlugin {
         retryTimes = Int(try nonNegative("retry_times"))
         retryInterval = .milliseconds(Int64(try nonNegative("retry_interval") * 1000))
         configuration = try HTTPPluginSettings.configuration(settings)
+        stallTimeout = HTTPPluginSettings.stallTimeout(settings)
         slots = WebHDFSSlots(limit: perThread ? nil : 1)
         logger = context.logger
     }
@@ -135,7 +139,7 @@ public final class WebHDFSOutput: OutputPlugin {
         } catch {
             throw PluginError("cannot set up the HTTP client: \(error)", retriable: false)
         }
-        let c = WebHDFSClient(http: http, namenodes: namenodes, user: user, logger: logger)
+        let c = WebHDFSClient(http: http, namenodes: namenodes, user: user, stallTimeout: stallTimeout, logger: logger)
         // A start-up check that the namenode answers and lets this user in: a cluster that
         // is down is waited for (the host retries `start`), a refusal stops the pipeline.
         do {
@@ -146,10 +150,25 @@ public final class WebHDFSOutput: OutputPlugin {
                               code: error.kind == .permission ? .authentication : .connection)
         }
         client.withLock { $0 = c }
+        // Flume closes files by timer; names with an in-use suffix are renamed by this sweep
+        // even when no more events come for them (e.g. a rounded directory whose time passed).
+        if naming.filePrefix != nil && (naming.rollInterval > 0 || naming.idleTimeout > 0) {
+            let task = Task { [slots, naming] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    for file in await slots.takeExpired(naming, now: .now) { await self.finish(file, c) }
+                }
+            }
+            sweeper.withLock { $0 = task }
+        }
     }
 
     public func close() async throws {
         guard let c = client.withLock({ $0 }) else { return }
+        if let task = sweeper.withLock({ $0 }) {
+            task.cancel()
+            await task.value
+        }
         for file in await slots.takeAll() { await finish(file, c) }
         c.http.shutdown()
     }

@@ -210,3 +210,40 @@ import Testing
         #expect(WebHDFSPath("%s", roundSeconds: 3600).render(e) == "1764997200")
     }
 }
+
+/// The plugin driven directly (no pipeline), for behaviour between writes. In the same
+/// serialized suite: every test resets the one fixture.
+extension WebHDFSOutputTests {
+    func makeOutput(_ overrides: [String: Value]) throws -> WebHDFSOutput {
+        var values: [String: Value] = [:]
+        for spec in WebHDFSOutput.settingSpecs + CommonSettings.output {
+            if let d = spec.defaultValue { values[spec.name] = d }
+        }
+        values["host"] = .string("127.0.0.1")
+        values["port"] = .int(Int64(hdfs.port) ?? 0)
+        for (k, v) in overrides { values[k] = v }
+        var lineValues: [String: Value] = [:]
+        for spec in LineCodec.settingSpecs { if let d = spec.defaultValue { lineValues[spec.name] = d } }
+        lineValues["format"] = .string("%{message}")
+        let codec = try LineCodec(settings: PluginSettings(pluginName: "line", id: "line_1", values: lineValues))
+        let settings = PluginSettings(pluginName: WebHDFSOutput.pluginName, id: "webhdfs_t", values: values, codec: codec)
+        return try WebHDFSOutput(settings: settings, context: PluginContext(logger: webhdfsHarness().logger, pipeline: PipelineSettings()))
+    }
+
+    @Test func anIdleFlumeFileIsRenamedWhileThePipelineRuns() async throws {
+        let output = try makeOutput(["path": .string("\(hdfs.root)/idle"), "file_prefix": .string("ev-"),
+                                     "idle_timeout": .int(1)])
+        try await output.start()
+        let outcome = try await output.write(lineEvents(5))
+        #expect(outcome.rejected.isEmpty && outcome.retry.isEmpty)
+        let before = try hdfs.files(hdfs.root)
+        #expect(before.count == 1 && before.keys.allSatisfy { $0.hasSuffix(".tmp") }, "written under its in-use name: \(before.keys)")
+        try await Task.sleep(for: .seconds(3))
+        let after = try hdfs.files(hdfs.root)
+        #expect(after.count == 1 && after.keys.allSatisfy { !$0.hasSuffix(".tmp") }, "renamed after idle_timeout: \(after.keys)")
+        #expect(after.values.first == (0..<5).map { "row \($0)\n" }.joined())
+        _ = try await output.write(lineEvents(2, prefix: "later"))
+        try await output.close()
+        #expect(try hdfs.files(hdfs.root).count == 2, "a write after the rename starts a new file")
+    }
+}
