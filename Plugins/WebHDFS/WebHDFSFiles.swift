@@ -53,9 +53,6 @@ struct WebHDFSFile: Sendable {
     var serial: Int
     var stamp: Int64
     var known: Known = .unknown
-    /// Set after an ambiguous failure: the length the file has if that attempt's bytes landed.
-    /// The next attempt looks before it appends (see `WebHDFSOutput.put`).
-    var unconfirmed: Int64?
     /// Bytes and events written by this process.
     var written: Int64 = 0
     var events = 0

@@ -250,9 +250,11 @@ public final class WebHDFSOutput: OutputPlugin {
         }
         defer { files[key] = file }
         var failures = 0, rolls = 0
+        // The file's length if an attempt that failed after sending did store this chunk.
+        var unconfirmed: Int64?
         while true {
             do {
-                try await put(body, into: &file, c)
+                try await put(body, into: &file, unconfirmed: &unconfirmed, c)
                 file.written += Int64(body.count)
                 file.events += n
                 file.lastWrite = .now
@@ -267,7 +269,12 @@ public final class WebHDFSOutput: OutputPlugin {
                     file = next
                 case .transient, .ambiguous:
                     failures += 1
-                    guard failures <= retryTimes else { throw error }
+                    guard failures <= retryTimes else {
+                        // Given back to the host, which may send these events again in another
+                        // chunk: the file's length is looked up afresh before the next write.
+                        if unconfirmed != nil { file.known = .unknown }
+                        throw error
+                    }
                     do { try await Task.sleep(for: retryInterval) } catch {
                         throw WebHDFSError(kind: .transient, message: "cancelled at shutdown")
                     }
@@ -280,15 +287,16 @@ public final class WebHDFSOutput: OutputPlugin {
 
     /// One attempt to add `body` to `file`: CREATE (after MKDIRS of its directory) when it
     /// does not exist, APPEND otherwise.
-    private func put(_ body: [UInt8], into file: inout WebHDFSFile, _ c: WebHDFSClient) async throws(WebHDFSError) {
-        if let expected = file.unconfirmed {
+    private func put(_ body: [UInt8], into file: inout WebHDFSFile, unconfirmed: inout Int64?,
+                     _ c: WebHDFSClient) async throws(WebHDFSError) {
+        if let expected = unconfirmed {
             // The previous attempt failed after sending (a timeout, a reset): the datanode may
             // have stored the bytes. Appending them again blindly would duplicate the chunk,
             // so the file's length decides: grown by exactly the chunk, it landed; unchanged,
             // it did not and is sent again; anything else (a partial write) leaves that file
             // as it is and the chunk goes to a new one.
             let now = try await c.length(file.writing)
-            file.unconfirmed = nil
+            unconfirmed = nil
             if now == expected {
                 file.known = .length(expected)
                 return
@@ -322,7 +330,7 @@ public final class WebHDFSOutput: OutputPlugin {
                 file.known = .unknown
                 throw WebHDFSError(kind: .transient, message: error.message)
             case .ambiguous:
-                file.unconfirmed = before + Int64(body.count)
+                unconfirmed = before + Int64(body.count)
                 throw error
             default:
                 throw error
