@@ -10,6 +10,11 @@ import Synchronization
 /// datanode confirmed. A lease held by another client rolls to a new file; 5xx and
 /// connection failures are retried (`retry_times` at `retry_interval`, then by the host
 /// with backoff); a permission error sends the events to the dead-letter queue.
+///
+/// The seed's Flume HDFS sink (`hdfs.path = /user/maria_dev/flume/%y-%m-%d/%H%M/%S`, rounded to
+/// 10 minutes, `filePrefix = events-`) is written as:
+/// `webhdfs { path => "/user/maria_dev/flume/%y-%m-%d/%H%M/%S" round => true round_value => 10
+/// round_unit => "minute" file_prefix => "events-" codec => line { format => "%{message}" } ... }`.
 public final class WebHDFSOutput: OutputPlugin {
     public static let pluginName = "webhdfs"
     public static let summary = "Writes events to HDFS files over WebHDFS (create/append, namenode HA, rolling)."

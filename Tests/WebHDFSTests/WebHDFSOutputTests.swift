@@ -125,6 +125,20 @@ import Testing
         try hdfs.post("/active", ["namenode": "nn1"])
     }
 
+    @Test func aNamenodeThatRefusesConnectionsSwitchesToTheStandby() async throws {
+        try hdfs.post("/active", ["namenode": "nn2"])
+        try hdfs.post("/down", ["namenode": "nn1", "seconds": 6])
+        let clock = ContinuousClock()
+        let began = clock.now
+        let result = try await webhdfsHarness().run(output("\(hdfs.root)/down-ha.log",
+            #"standby_host => "127.0.0.1" standby_port => \#(hdfs.standbyPort)"#), events: lineEvents(100))
+        #expect(clock.now - began < .seconds(5), "no waiting for the namenode that is down")
+        #expect(result.acks.allSatisfy { $0 == .delivered })
+        #expect(try hdfs.lines(hdfs.root).sorted() == (0..<100).map { "row \($0)" }.sorted())
+        try await Task.sleep(for: .seconds(6))  // nn1 listens again for the next test
+        try hdfs.post("/active", ["namenode": "nn1"])
+    }
+
     @Test func aNamenodeDownAtStartIsWaitedFor() async throws {
         try hdfs.post("/down", ["namenode": "nn1", "seconds": 3])
         let clock = ContinuousClock()
