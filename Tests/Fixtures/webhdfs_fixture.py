@@ -382,6 +382,7 @@ def main():
     ap.add_argument("--info", required=True)
     a = ap.parse_args()
     DATA = os.path.abspath(a.dir)
+    shutil.rmtree(DATA, ignore_errors=True)  # each start is an empty file system
     os.makedirs(DATA, exist_ok=True)
     dn = ThreadingHTTPServer(("127.0.0.1", 0), DatanodeHandler)
     dn.daemon_threads = True
