@@ -21,6 +21,7 @@ let package = Package(
         // The one HTTP client of every HTTP-speaking plugin family (libcurl), and the `http` family.
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "HTTPPlugins", targets: ["HTTPPlugins"]),
+        .library(name: "WebHDFSPlugins", targets: ["WebHDFSPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +50,8 @@ let package = Package(
                 path: "Sources/SluiceHTTP"),
         // The `http` output: the first plugin on SluiceHTTP, the template of the REST outputs.
         .target(name: "HTTPPlugins", dependencies: ["SluiceCore", "SluiceHTTP"], path: "Plugins/HTTP"),
+        // The `webhdfs` output: HDFS over the WebHDFS REST API, on SluiceHTTP.
+        .target(name: "WebHDFSPlugins", dependencies: ["SluiceCore", "SluiceHTTP"], path: "Plugins/WebHDFS"),
         .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
         // Field extraction: grok (with its pattern library), dissect, kv, csv, fingerprint.
         .target(name: "GrokPlugins",
@@ -71,7 +74,8 @@ let package = Package(
         // thread and freed on another, which glibc's per-thread arenas handle with a lock
         // (about 10% of the CPU of a grok pipeline; see `make bench`).
         .executableTarget(name: "sluice",
-                          dependencies: ["SluiceCLI", "StandardPlugins", "GrokPlugins", "HTTPPlugins", "KafkaPlugins", "MongoDBPlugins"],
+                          dependencies: ["SluiceCLI", "StandardPlugins", "GrokPlugins", "HTTPPlugins", "KafkaPlugins", "MongoDBPlugins",
+                                         "WebHDFSPlugins"],
                           path: "Sources/sluice",
                           linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests",
@@ -86,6 +90,8 @@ let package = Package(
                     path: "Tests/SluiceHTTPTests"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
                     path: "Tests/HTTPTests"),
+        .testTarget(name: "WebHDFSTests", dependencies: ["WebHDFSPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
+                    path: "Tests/WebHDFSTests"),
         .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "StandardPlugins", "CRdKafka", "SluiceCore", "SluiceTesting"],
                     path: "Tests/KafkaTests"),
         .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC"], path: "Tests/MongoDBTests"),

@@ -171,6 +171,32 @@ CONF
 }
 kafka_bench
 
+# 3d. generator -> webhdfs output -> the WebHDFS fixture (Python: each append is two requests,
+# namenode 307 then datanode), seed-1-like 18-byte rows, default batches of 125 and batches of
+# 1,000; the line count is checked in the fixture's data directory.
+webhdfs_bench() {
+  local n=${BENCH_HDFS_EVENTS:-200000} dir="$WORK/webhdfs" nn pid b
+  rm -rf "$dir"; mkdir -p "$dir"
+  python3 Tests/Fixtures/webhdfs_fixture.py --dir "$dir/data" --info "$dir/info.json" >"$dir/log" 2>&1 & pid=$!
+  for _ in $(seq 100); do [ -s "$dir/info.json" ] && break; sleep 0.1; done
+  nn=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['webhdfs_namenode'].rsplit(':', 1)[1])" "$dir/info.json")
+  for b in 125 1000; do
+    before_each='rm -rf "$WORK/webhdfs/data/bench"'
+    cat > "$WORK/webhdfs.conf" <<CONF
+input { generator { count => $n message => "22 male 174.2 71.5" } }
+output { webhdfs { host => "127.0.0.1" port => $nn user => "bench" path => "/bench/rows.log" flush_size => $b
+                   codec => line { format => "%{message}" } } }
+CONF
+    measure "generator>webhdfs fixture (w2, b$b)" "$n" $((n * 19)) -- "$BIN" -f "$WORK/webhdfs.conf" -w 2 -b "$b" --log.level error
+    local out; out=$(cat "$dir"/data/bench/* | wc -l)
+    [ "$out" -eq "$n" ] || echo "  WARNING: webhdfs files hold $out lines, expected $n"
+  done
+  before_each=":"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+webhdfs_bench
+
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift

@@ -19,11 +19,13 @@ services() {
   echo "http_sink $PYTHON Tests/Fixtures/http_sink.py --dir $STATE/http_sink --info $STATE/http_sink.json"
   # librdkafka's mock cluster (3 brokers) and its control port; built by build_helpers.
   echo "kafka $STATE/kafka_mock --info $STATE/kafka.json"
+  # WebHDFS: two namenodes (active, standby), a datanode storing under $STATE/webhdfs_data, a control port.
+  echo "webhdfs $PYTHON Tests/Fixtures/webhdfs_fixture.py --dir $STATE/webhdfs_data --info $STATE/webhdfs.json"
   # --- Later services go here (they need the venv: call ensure_venv in start first) ---
   # mongodb      nx-27017 (PyPI)
   # gcs          gcp-storage-emulator (PyPI)
   # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
-  # webhdfs / elasticsearch / twitter   fixtures in Tests/Fixtures
+  # elasticsearch / twitter   fixtures in Tests/Fixtures
 }
 
 # A venv under .venv/ for services and independent clients from PyPI. Its interpreter is
@@ -35,7 +37,8 @@ ensure_venv() {
   # Pins (pip does nothing when they are already installed):
   #   confluent-kafka 2.6.1: the kafka_lag tests' independent reader (committed(),
   #   get_watermark_offsets()); its bundled librdkafka works against the mock cluster.
-  .venv/bin/pip install -q 'confluent-kafka==2.6.1'
+  #   hdfs 2.7.3: the WebHDFS client that reads back what the webhdfs output wrote.
+  .venv/bin/pip install -q 'confluent-kafka==2.6.1' 'hdfs==2.7.3'
   printf '{"python": "%s"}\n' "$PWD/.venv/bin/python" > "$STATE/python.json"
 }
 

@@ -4,6 +4,7 @@ import KafkaPlugins
 import MongoDBPlugins
 import SluiceCLI
 import StandardPlugins
+import WebHDFSPlugins
 
 /// Every plugin family of the `sluice` binary, in one list: adding a family means adding it
 /// here (and its target and product in Package.swift), nowhere else.
@@ -14,5 +15,6 @@ enum BuiltinFamilies {
         HTTPPlugins.register,
         KafkaPlugins.register,
         MongoDBPlugins.register,
+        WebHDFSPlugins.register,
     ]
 }
