@@ -107,6 +107,9 @@ def bulk(store, inj, counters, body, default_index, query):
             by[str(item["status"])] = by.get(str(item["status"]), 0) + 1
             bi = counters["bulk_items_by_index"]
             bi[index] = bi.get(index, 0) + 1
+            if meta.get("pipeline"):
+                bp = counters["bulk_items_by_pipeline"]
+                bp[meta["pipeline"]] = bp.get(meta["pipeline"], 0) + 1
     return {"took": int((time.time() - started) * 1000), "errors": any("error" in next(iter(x.values())) for x in items),
             "items": items}
 

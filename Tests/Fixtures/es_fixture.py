@@ -23,7 +23,9 @@ Follows the public Elasticsearch 8 REST reference (elastic.co/guide/en/elasticse
 - "Security: authentication": with --user U:P and/or --api-key ID:KEY, requests need
   `Authorization: Basic base64(U:P)` or `Authorization: ApiKey base64(ID:KEY)`; otherwise 401
   security_exception with a WWW-Authenticate header.
-- "HTTP settings: http.compression": request bodies with `Content-Encoding: gzip` are inflated.
+- "HTTP settings": request bodies with `Content-Encoding: gzip` are inflated (http.compression); a body
+  larger than http.max_content_length (100mb, --max-content-length) -> 413; a body whose Content-Type is
+  not JSON/NDJSON (also the vnd.elasticsearch+json compatibility types) -> 406.
 
 Control API under /_fixture/ (index names cannot start with "_"; never authenticated, not counted):
   POST /_fixture/item_errors    {"status": 429|500|400|..., "count": N, "type"?, "reason"?, "index"?}
@@ -36,7 +38,8 @@ Control API under /_fixture/ (index names cannot start with "_"; never authentic
   POST /_fixture/reset          {"counters_only": false}   forget indices, templates, injections, counters.
   GET  /_fixture/counters       {"requests", "bulk_requests", "bulk_items", "bulk_bytes" (as received),
         "bulk_bytes_inflated", "gzip_requests", "items_by_status": {"201": n, ...}, "injected_item_errors",
-        "refused_requests", "dropped_requests", "auth_failures", "bulk_items_by_index": {index: n}}
+        "refused_requests", "dropped_requests", "auth_failures", "bulk_items_by_index": {index: n},
+        "bulk_items_by_pipeline": {pipeline: n} (items that named an ingest pipeline; any name is accepted)}
   GET  /_fixture/health         200 ok
 Writes --info when listening: {NAME: URL, NAME_control: URL/_fixture} (NAME from --name), plus
 NAME_user, NAME_password and NAME_api_key ("ID:KEY") when started with credentials.
@@ -59,6 +62,9 @@ from es_bulk import bulk  # noqa: E402
 from es_model import ESError, Store, matches, nest, flatten_settings  # noqa: E402
 
 LOCK = threading.Lock()
+MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # http.max_content_length default (100mb); --max-content-length
+JSON_TYPES = {"application/json", "application/x-ndjson", "application/vnd.elasticsearch+json",
+              "application/vnd.elasticsearch+x-ndjson"}
 STORE = Store()
 AUTH = {"basic": None, "api_key": None}
 CLUSTER_UUID = base64.urlsafe_b64encode(secrets.token_bytes(16))[:22].decode()
@@ -71,7 +77,8 @@ def fresh_injections():
 def fresh_counters():
     return {"requests": 0, "bulk_requests": 0, "bulk_items": 0, "bulk_bytes": 0, "bulk_bytes_inflated": 0,
             "gzip_requests": 0, "items_by_status": {}, "injected_item_errors": 0, "refused_requests": 0,
-            "dropped_requests": 0, "auth_failures": 0, "bulk_items_by_index": {}}
+            "dropped_requests": 0, "auth_failures": 0, "bulk_items_by_index": {},
+            "bulk_items_by_pipeline": {}}
 
 
 INJ = fresh_injections()
@@ -195,6 +202,13 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 COUNTERS["auth_failures"] += 1
             return
+        if len(body) > MAX_CONTENT_LENGTH:
+            return self.send_json(413, None)  # http.max_content_length: ES answers 413 with no body
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if body and ctype not in JSON_TYPES:
+            # ES 8 "Content-Type header [text/plain] is not supported" (406) for bodies that are not JSON.
+            return self.send_json(406, {"error": f"Content-Type header [{self.headers.get('Content-Type', '')}] "
+                                                 f"is not supported", "status": 406})
         if refuse:
             etype = {429: "circuit_breaking_exception", 503: "cluster_block_exception"}.get(status, "exception")
             e = ESError(status, etype, "injected by the fixture: the cluster is unavailable")
@@ -371,13 +385,17 @@ def search(expr, js, query, count_only):
 
 
 def main():
+    global MAX_CONTENT_LENGTH
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--info", required=True, help="JSON file to write the addresses to")
     ap.add_argument("--name", default="elasticsearch", help="key of the URL in --info")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--user", help="USER:PASSWORD required as HTTP Basic auth")
     ap.add_argument("--api-key", help="ID:KEY required as `Authorization: ApiKey base64(ID:KEY)`")
+    ap.add_argument("--max-content-length", type=int, default=MAX_CONTENT_LENGTH,
+                    help="largest request body in bytes (after gunzip); larger ones get 413")
     args = ap.parse_args()
+    MAX_CONTENT_LENGTH = args.max_content_length
     if args.user:
         AUTH["basic"] = base64.b64encode(args.user.encode()).decode()
     if args.api_key:

@@ -36,7 +36,7 @@ def call(method, url, body=None, headers=None, raw=False):
     """(status, parsed JSON or bytes); HTTP errors are answers too."""
     data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None and "Content-Type" not in req.headers:
+    if data is not None and not req.has_header("Content-type"):
         req.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
@@ -134,6 +134,18 @@ class ElasticsearchFixtureTests(unittest.TestCase):
         self.assertGreater(count_mappers(mapping), 1000)
         self.assertEqual(call("DELETE", self.es + "/_index_template/twitter")[0], 200)
         self.assertEqual(call("GET", self.es + "/_index_template/twitter")[0], 404)
+
+    def test_routing_pipeline_and_content_type(self):
+        body = self.bulk([{"index": {"_index": "rp", "_id": "1", "routing": "u7", "pipeline": "geoip"}}, {"v": 1},
+                          {"create": {"_index": "rp", "_id": "2"}}, {"v": 2}], "/_bulk?pipeline=default-pipe")
+        self.assertFalse(body["errors"])
+        self.assertEqual(call("GET", self.es + "/rp/_doc/1")[1]["_routing"], "u7")
+        c = call("GET", self.ctl + "/counters")[1]
+        self.assertEqual(c["bulk_items_by_pipeline"], {"geoip": 1, "default-pipe": 1})
+        status, err = call("POST", self.es + "/_bulk", ndjson([{"index": {"_index": "rp"}}, {"v": 3}]),
+                           {"Content-Type": "text/plain"})
+        self.assertEqual(status, 406)
+        self.assertIn("is not supported", err["error"])
 
     def test_dynamic_strict_and_explicit_mappings(self):
         status, _ = call("PUT", self.es + "/strict", {"mappings": {"dynamic": "strict", "properties": {"a": {"type": "keyword"}}}})
