@@ -85,7 +85,7 @@ def make_tweet(depth=0, kind=None):
                            "unwound": rng.random() < 0.5})
     if rng.random() < 0.1:
         tw["symbols"].append(rng.choice(SYMBOLS))
-    if rng.random() < 0.3:
+    if rng.random() < 0.15:
         kind_m = rng.choice(["photo", "photo", "video", "animated_gif"])
         tw["media"] = [{"id": new_id(), "type": kind_m, "w": rng.choice([640, 1080, 1920]), "h": rng.choice([480, 1080, 1350]),
                         "alt": rng.random() < 0.4, "ms": rng.randint(2000, 140000)} for _ in range(rng.randint(1, 2))]
