@@ -149,14 +149,14 @@ def one(store, action, meta, source_line):
                 return dict(result(idx, doc_id, old["version"], "noop", 200, old["seq_no"]),
                             _shards={"total": 0, "successful": 0, "failed": 0})
         fields = idx.plan_mapping(new_source, doc_id, line_len)
-        d, created = idx.put(doc_id, new_source, meta.get("routing"), fields)
+        d, created = idx.put(doc_id, new_source, meta.get("routing"), fields, store.keep_sources)
         return result(idx, doc_id, d["version"], "created" if created else "updated", 201 if created else 200, d["seq_no"])
     if action == "create" and doc_id in idx.docs:
         raise ESError(409, "version_conflict_engine_exception",
                       f"[{doc_id}]: version conflict, document already exists (current version [{idx.docs[doc_id]['version']}])",
                       index=name)
     fields = idx.plan_mapping(source, doc_id, line_len)
-    d, created = idx.put(doc_id, source, meta.get("routing"), fields)
+    d, created = idx.put(doc_id, source, meta.get("routing"), fields, store.keep_sources)
     return result(idx, doc_id, d["version"], "created" if created else "updated", 201 if created else 200, d["seq_no"])
 
 

@@ -35,11 +35,16 @@ Control API under /_fixture/ (index names cannot start with "_"; never authentic
         every other non-control request) answered with that status and an ES error body.
   POST /_fixture/drop           {"count": N | "seconds": S}   read the request, close without answering.
   POST /_fixture/latency        {"seconds": S}   sleep before every answer (0 turns it off).
+  POST /_fixture/store          {"sources": false}   keep ids, versions and mappings but not _source
+        (1M-document benchmarks); reset turns sources back on.
   POST /_fixture/reset          {"counters_only": false}   forget indices, templates, injections, counters.
   GET  /_fixture/counters       {"requests", "bulk_requests", "bulk_items", "bulk_bytes" (as received),
         "bulk_bytes_inflated", "gzip_requests", "items_by_status": {"201": n, ...}, "injected_item_errors",
         "refused_requests", "dropped_requests", "auth_failures", "bulk_items_by_index": {index: n},
-        "bulk_items_by_pipeline": {pipeline: n} (items that named an ingest pipeline; any name is accepted)}
+        "bulk_items_by_pipeline": {pipeline: n} (items that named an ingest pipeline; any name is accepted),
+        "last_bulk": {"path", "headers"} (the last bulk request's path with query and its headers)}
+Responses honour `filter_path` ("Common options: Response filtering"), e.g. Logstash's
+`_bulk?filter_path=errors,items.*.error,items.*.status`.
   GET  /_fixture/health         200 ok
 Writes --info when listening: {NAME: URL, NAME_control: URL/_fixture} (NAME from --name), plus
 NAME_user, NAME_password and NAME_api_key ("ID:KEY") when started with credentials.
@@ -54,12 +59,13 @@ import secrets
 import sys
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from es_bulk import bulk  # noqa: E402
-from es_model import ESError, Store, matches, nest, flatten_settings  # noqa: E402
+from es_model import ESError, Store, filter_path, flatten_settings, matches, nest  # noqa: E402
 
 LOCK = threading.Lock()
 MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # http.max_content_length default (100mb); --max-content-length
@@ -78,7 +84,7 @@ def fresh_counters():
     return {"requests": 0, "bulk_requests": 0, "bulk_items": 0, "bulk_bytes": 0, "bulk_bytes_inflated": 0,
             "gzip_requests": 0, "items_by_status": {}, "injected_item_errors": 0, "refused_requests": 0,
             "dropped_requests": 0, "auth_failures": 0, "bulk_items_by_index": {},
-            "bulk_items_by_pipeline": {}}
+            "bulk_items_by_pipeline": {}, "last_bulk": None}
 
 
 INJ = fresh_injections()
@@ -111,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def send_json(self, status, obj, head=False, extra=None):
+        if obj is not None and getattr(self, "filter_path", None) and status < 300:
+            obj = filter_path(obj, self.filter_path)
         data = b"" if obj is None else json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -178,8 +186,10 @@ class Handler(BaseHTTPRequestHandler):
         parts = [unquote(p) for p in u.path.split("/") if p]
         query = {k: v[-1] for k, v in parse_qs(u.query).items()}
         raw, body = self.read_body()
+        self.filter_path = None
         if parts[:1] == ["_fixture"]:
             return self.control(parts[1:], body)
+        self.filter_path = query.get("filter_path")
         with LOCK:
             COUNTERS["requests"] += 1
             if self.headers.get("Content-Encoding", "").lower() == "gzip":
@@ -222,9 +232,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(status, obj, head=self.command == "HEAD")
         except ESError as e:
             self.send_json(e.status, error_body(e), head=self.command == "HEAD")
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+        except (ValueError, KeyError, TypeError) as e:
             err = ESError(400, "parse_exception", f"request could not be parsed: {e}")
             self.send_json(400, error_body(err), head=self.command == "HEAD")
+        except Exception as e:  # a fixture bug: say so (and log it) instead of posing as an ES answer
+            traceback.print_exc()
+            self.send_json(500, error_body(ESError(500, "fixture_exception", repr(e))), head=self.command == "HEAD")
 
     def route(self, parts, query, raw, body, js):
         m = self.command
@@ -235,6 +248,7 @@ class Handler(BaseHTTPRequestHandler):
             COUNTERS["bulk_requests"] += 1
             COUNTERS["bulk_bytes"] += len(raw)
             COUNTERS["bulk_bytes_inflated"] += len(body)
+            COUNTERS["last_bulk"] = {"path": self.path, "headers": dict(self.headers.items())}
             return 200, bulk(STORE, INJ, COUNTERS, body, parts[0] if len(parts) == 2 else None, query)
         elif parts == ["_cluster", "health"]:
             yellow = any(int(i.settings.get("index.number_of_replicas", "1")) > 0 for i in STORE.indices.values())
@@ -343,6 +357,8 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     rule["count"] = int(js.get("count", 1))
                 INJ[cmd] = rule
+            elif cmd == "store":
+                STORE.keep_sources = bool(js.get("sources", True))
             elif cmd == "latency":
                 INJ["latency"] = float(js.get("seconds", 0))
             elif cmd == "reset":
@@ -351,6 +367,7 @@ class Handler(BaseHTTPRequestHandler):
                     INJ = fresh_injections()
                     STORE.indices.clear()
                     STORE.templates.clear()
+                    STORE.keep_sources = True
             else:
                 return self.send_json(404, {"error": f"unknown control command {cmd!r}"})
         self.send_json(200, {"acknowledged": True})

@@ -185,11 +185,11 @@ class Index:
                           caused_by=("illegal_argument_exception", msg))
         return new
 
-    def put(self, doc_id, source, routing, new_fields):
+    def put(self, doc_id, source, routing, new_fields, keep_source=True):
         self.fields.update(new_fields)
         old = self.docs.get(doc_id)
         self.seq_no += 1
-        self.docs[doc_id] = {"source": source, "version": old["version"] + 1 if old else 1,
+        self.docs[doc_id] = {"source": source if keep_source else {}, "version": old["version"] + 1 if old else 1,
                              "seq_no": self.seq_no - 1, "routing": routing}
         return self.docs[doc_id], old is None
 
@@ -232,6 +232,8 @@ class Store:
     def __init__(self):
         self.indices = {}
         self.templates = {}
+        self.keep_sources = True  # off for benchmarks: ids, versions and mappings only
+
 
     def template_for(self, name):
         best = None
@@ -355,3 +357,34 @@ def matches(query, doc_id, source):
             ok = ok and any(matches(q, doc_id, source) for q in should)
         return ok
     raise ESError(400, "parsing_exception", f"unknown query [{kind}]")
+
+
+def filter_path(obj, patterns):
+    """The `filter_path` response filter (ES "Common options: Response filtering"): dotted patterns
+    with `*` per level (`**` any depth); arrays are traversed; `-pattern` exclusions are not supported."""
+    def keep(node, pats):
+        if isinstance(node, list):
+            out = [keep(v, pats) for v in node]
+            return [v for v in out if v is not None]
+        if not isinstance(node, dict):
+            return node
+        res = {}
+        for k, v in node.items():
+            rest = []
+            for p in pats:
+                head, _, tail = p.partition(".")
+                if head == "**":
+                    rest += [p] + ([tail] if tail else [""])
+                    if not tail:
+                        rest.append("")
+                elif fnmatch.fnmatchcase(k, head):
+                    rest.append(tail)
+            if "" in rest:
+                res[k] = v
+            elif rest:
+                sub = keep(v, [r for r in rest if r])
+                if sub not in (None, {}, []):
+                    res[k] = sub
+        return res
+
+    return keep(obj, [p.strip() for p in patterns.split(",") if p.strip()])

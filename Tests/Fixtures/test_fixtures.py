@@ -142,6 +142,12 @@ class ElasticsearchFixtureTests(unittest.TestCase):
         self.assertEqual(call("GET", self.es + "/rp/_doc/1")[1]["_routing"], "u7")
         c = call("GET", self.ctl + "/counters")[1]
         self.assertEqual(c["bulk_items_by_pipeline"], {"geoip": 1, "default-pipe": 1})
+        self.assertEqual(c["last_bulk"]["path"], "/_bulk?pipeline=default-pipe")
+        body = self.bulk([{"create": {"_index": "rp", "_id": "2"}}, {"v": 2}, {"index": {"_index": "rp"}}, {"v": 4}],
+                         "/_bulk?filter_path=errors,items.*.error,items.*.status")
+        self.assertEqual(body, {"errors": True, "items": [
+            {"create": {"status": 409, "error": body["items"][0]["create"]["error"]}}, {"index": {"status": 201}}]})
+        self.assertEqual(body["items"][0]["create"]["error"]["type"], "version_conflict_engine_exception")
         status, err = call("POST", self.es + "/_bulk", ndjson([{"index": {"_index": "rp"}}, {"v": 3}]),
                            {"Content-Type": "text/plain"})
         self.assertEqual(status, 406)
@@ -190,6 +196,12 @@ class ElasticsearchFixtureTests(unittest.TestCase):
         es2 = service(self, "elasticsearch_2")
         call("POST", service(self, "elasticsearch_2_control") + "/reset", {})
         self.assertEqual(call("GET", es2 + "/gz/_count")[0], 404)
+
+    def test_store_without_sources_keeps_ids(self):
+        call("POST", self.ctl + "/store", {"sources": False})
+        self.bulk([{"index": {"_index": "bench", "_id": "1"}}, {"v": 1}, {"create": {"_index": "bench", "_id": "1"}}, {"v": 1}])
+        self.assertEqual(call("GET", self.es + "/bench/_count")[1]["count"], 1)
+        self.assertEqual(call("GET", self.es + "/bench/_doc/1")[1]["_source"], {})
 
     def test_auth(self):
         url = service(self, "elasticsearch_auth")
