@@ -28,7 +28,7 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	@scripts/services.sh start || { scripts/services.sh stop; exit 1; }; \
-	  $(SWIFT) test --skip-build --no-parallel; rc=$$?; scripts/services.sh stop; exit $$rc
+	  python3 Tests/Fixtures/test_fixtures.py && $(SWIFT) test --skip-build --no-parallel; rc=$$?; scripts/services.sh stop; exit $$rc
 	@$(MAKE) --no-print-directory example
 
 # The custom-plugin example builds against this checkout and runs its filter.

@@ -21,11 +21,18 @@ services() {
   echo "kafka $STATE/kafka_mock --info $STATE/kafka.json"
   # WebHDFS: two namenodes (active, standby), a datanode storing under $STATE/webhdfs_data, a control port.
   echo "webhdfs $PYTHON Tests/Fixtures/webhdfs_fixture.py --dir $STATE/webhdfs_data --info $STATE/webhdfs.json"
+  # Elasticsearch 8 fixtures (Tests/Fixtures/es_fixture.py): two nodes for hosts failover and one
+  # that requires Basic or ApiKey auth. Control API at NAME_control.
+  echo "elasticsearch $PYTHON Tests/Fixtures/es_fixture.py --name elasticsearch --info $STATE/elasticsearch.json"
+  echo "elasticsearch_2 $PYTHON Tests/Fixtures/es_fixture.py --name elasticsearch_2 --info $STATE/elasticsearch_2.json"
+  echo "elasticsearch_auth $PYTHON Tests/Fixtures/es_fixture.py --name elasticsearch_auth --info $STATE/elasticsearch_auth.json --user elastic:fixture-password --api-key fixture-id:fixture-api-key"
+  # Twitter v2/v1.1 streams (Tests/Fixtures/twitter_fixture.py) over samples/tweets/. The OAuth
+  # credentials are the public example values of Twitter's "Creating a signature" page.
+  echo "twitter $PYTHON Tests/Fixtures/twitter_fixture.py --info $STATE/twitter.json --bearer-token fixture-bearer-token --consumer-key xvz1evFS4wEEPTGEFPHBog --consumer-secret kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw --token 370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb --token-secret LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"
   # --- Later services go here (they need the venv: call ensure_venv in start first) ---
   # mongodb      nx-27017 (PyPI)
   # gcs          gcp-storage-emulator (PyPI)
   # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
-  # elasticsearch / twitter   fixtures in Tests/Fixtures
 }
 
 # A venv under .venv/ for services and independent clients from PyPI. Its interpreter is
