@@ -19,19 +19,25 @@ services() {
   echo "http_sink $PYTHON Tests/Fixtures/http_sink.py --dir $STATE/http_sink --info $STATE/http_sink.json"
   # librdkafka's mock cluster (3 brokers) and its control port; built by build_helpers.
   echo "kafka $STATE/kafka_mock --info $STATE/kafka.json"
+  # nx-27017 (PyPI, MongoDB wire protocol over SQLite), from the venv; a fresh data dir each start.
+  echo "mongodb .venv/bin/python Tests/Fixtures/mongodb_server.py --info $STATE/mongodb.json --data-dir $STATE/mongodb-data --fresh"
   # --- Later services go here (they need the venv: call ensure_venv in start first) ---
-  # mongodb      nx-27017 (PyPI)
   # gcs          gcp-storage-emulator (PyPI)
   # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
   # webhdfs / elasticsearch / twitter   fixtures in Tests/Fixtures
 }
 
-# A venv under .venv/ for services from PyPI (none yet: the HTTP sink is stdlib only).
+# A venv under .venv/ for services and clients from PyPI, pinned. nx-27017 is the MongoDB
+# test server (neosqlite is its storage, pinned too); pymongo reads back what Sluice wrote.
+VENV_PINS=('nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.20.0')
 ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  # .venv/bin/pip install -q 'package==version' ...   (pin versions here)
+  if [ ! -f .venv/pins ] || [ "$(cat .venv/pins)" != "${VENV_PINS[*]}" ]; then
+    .venv/bin/pip install -q "${VENV_PINS[@]}"
+    echo "${VENV_PINS[*]}" > .venv/pins
+  fi
 }
 
 # C helpers compiled into $STATE (rebuilt when their source is newer).
@@ -83,6 +89,7 @@ PY
 start() {
   local failed=0
   build_helpers
+  ensure_venv
   while read -r name cmd; do
     if is_running "$name" && answers "$name"; then
       echo "$name: already running (pid $(cat "$STATE/$name.pid"))"
