@@ -124,22 +124,32 @@ public final class MongoDBOutput: OutputPlugin {
             groups[name, default: []].append(i)
         }
         var outcome = WriteOutcome()
-        var failure: PluginError?
+        // Bulks that failed as a whole: when every bulk did, the error is thrown (the host
+        // logs and retries it); otherwise only their events are retried or dead-lettered, so
+        // the bulks that succeeded are not written twice.
+        var failures: [(chunk: [Int], error: PluginError)] = []
+        var bulks = 0
         for name in order {
             guard let indices = groups[name] else { continue }
             var start = 0
             while start < indices.count {
                 let chunk = Array(indices[start..<min(start + chunkSize, indices.count)])
                 start += chunk.count
+                bulks += 1
                 let operations = chunk.map { operation(for: events[$0]) }
                 let (db, concern) = (database, writeConcern)
                 let reply = await Blocking.run { pool.bulkWrite(database: db, collection: name, operations, writeConcern: concern) }
-                if let error = examine(reply, chunk: chunk, collection: name, into: &outcome) { failure = failure ?? error }
+                if let error = examine(reply, chunk: chunk, collection: name, into: &outcome) { failures.append((chunk, error)) }
             }
         }
-        if let failure {
-            if failure.retriable { try await Task.sleep(for: retryDelay) }
-            throw failure
+        if let first = failures.first, failures.count == bulks {
+            if first.error.retriable { try await Task.sleep(for: retryDelay) }
+            throw first.error
+        }
+        for (chunk, error) in failures {
+            for i in chunk {
+                if error.retriable { outcome.retry.append((i, error.message)) } else { outcome.rejected.append((i, error.message)) }
+            }
         }
         if !outcome.retry.isEmpty { try await Task.sleep(for: retryDelay) }
         return outcome

@@ -4,6 +4,7 @@ Tests/MongoDBTests/MongoTestSupport.swift. Prints one JSON document on stdout.
   find URI DB COLL          every document, each value as {"t": pymongo type name, "v": value}
   count URI DB COLL         {"count": n}
   collections URI DB        {"collections": [names]}
+  drop URI DB COLL          drops the collection; {"ok": 1}
   insert_many URI DB COLL N BATCH   inserts N documents like the bench's generator events with
                             insert_many(ordered=False) in batches; {"seconds": s, "rows_per_s": r}
   validated DATA_DIR DB COLL  creates COLL with a $jsonSchema validator (requires "age", an int)
@@ -39,6 +40,9 @@ def main(cmd, *a):
         return [{k: typed(v) for k, v in d.items()} for d in client[a[1]][a[2]].find()]
     if cmd == "count":
         return {"count": client[a[1]][a[2]].count_documents({})}
+    if cmd == "drop":
+        client[a[1]].drop_collection(a[2])
+        return {"ok": 1}
     if cmd == "collections":
         return {"collections": sorted(client[a[1]].list_collection_names())}
     if cmd == "insert_many":
