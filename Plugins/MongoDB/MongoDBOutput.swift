@@ -188,15 +188,17 @@ public final class MongoDBOutput: OutputPlugin {
     /// the whole bulk, if any (its events are then written again by the host, or dead-lettered).
     func examine(_ reply: BulkReply, chunk: [Int], collection name: String, into outcome: inout WriteOutcome) -> PluginError? {
         let place = "\(database).\(name)"
-        for refused in reply.refused {
-            outcome.rejected.append((chunk[refused.index], "mongodb: \(place): refused by libmongoc: \(uri.redact(refused.message))"))
-        }
         if let f = reply.failure {
             let message = "mongodb: bulk write to \(place) failed: \(f.message)"
             if MongoErrors.isRetriable(f) || MongoErrors.isAuthentication(f) {
                 return PluginError(message, retriable: true, code: MongoErrors.isAuthentication(f) ? .authentication : .connection)
             }
             return PluginError(message, retriable: false, code: .rejected)
+        }
+        // (A bulk that failed as a whole is written again, its refused operations too: they are
+        // refused again then, and rejected.)
+        for refused in reply.refused {
+            outcome.rejected.append((chunk[refused.index], "mongodb: \(place): refused by libmongoc: \(uri.redact(refused.message))"))
         }
         var failed = Set<Int>()
         for e in reply.writeErrors {

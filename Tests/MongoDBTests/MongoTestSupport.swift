@@ -77,21 +77,34 @@ final class OwnMongoServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: dataDir)
     }
 
-    /// Starts the server and returns once it takes connections.
+    /// Starts the server and returns once it takes connections. Right after a kill the port
+    /// can still be held for a moment: a server that exits at once is started again.
     func start() throws {
+        var lastError = ""
+        for _ in 0..<10 {
+            if try startOnce() { return }
+            lastError = (try? String(contentsOfFile: dataDir + "/server.log", encoding: .utf8)) ?? ""
+            usleep(300_000)
+        }
+        throw Failure("nx-27017 on port \(port) did not start: \(lastError.suffix(1000))")
+    }
+
+    private func startOnce() throws -> Bool {
         let python = packageRoot + "/.venv/bin/python"
         let info = dataDir + "/info.json"
         try? FileManager.default.removeItem(atPath: info)
+        try? FileManager.default.removeItem(atPath: dataDir + "/nx-27017.pid")
+        _ = FileManager.default.createFile(atPath: dataDir + "/server.log", contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = [packageRoot + "/Tests/Fixtures/mongodb_server.py", "--info", info, "--data-dir", dataDir, "--port", String(port)]
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: dataDir + "/server.log")
         try p.run()
         process = p
         for _ in 0..<200 {
-            if FileManager.default.fileExists(atPath: info) { return }
-            guard p.isRunning else { throw Failure("nx-27017 on port \(port) exited with \(p.terminationStatus)") }
+            if FileManager.default.fileExists(atPath: info) { return true }
+            guard p.isRunning else { process = nil; return false }
             usleep(50_000)
         }
         throw Failure("nx-27017 on port \(port) did not start within 10 s")
