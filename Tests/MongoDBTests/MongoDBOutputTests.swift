@@ -149,6 +149,32 @@ import Testing
         #expect(docs.allSatisfy { $0["status"]?.objectValue?["v"] == "seen" && $0["message"] != nil })
     }
 
+    @Test func generateIdGivesNewObjectIdsAndReplaceOverwritesWithoutInserting() async throws {
+        let db = uniqueDatabase("genid")
+        var withId = events(5)
+        for i in withId.indices { withId[i].fields.set("_id", .string("ignored-\(i)")) }
+        _ = try await harness().run("""
+            output { mongodb { uri => "\(uri)" database => "\(db)" collection => "g" generateId => true } }
+            """, events: withId)
+        let generated = try PyMongo.find(uri, db, "g")
+        #expect(generated.count == 5)
+        #expect(generated.allSatisfy { $0["_id"]?.objectValue?["t"] == "ObjectId" })
+        #expect(Set(generated.compactMap { $0["_id"]?.objectValue?["v"]?.stringValue }).count == 5)
+
+        _ = try await harness().run("""
+            output { mongodb { uri => "\(uri)" database => "\(db)" collection => "r" document_id => "%{id}" } }
+            """, events: events(3))
+        var replacements = events(5)  // e3 and e4 do not exist: replace (no upsert) leaves them out
+        for i in replacements.indices { replacements[i].fields.set("message", .string("replaced")) }
+        let result = try await harness().run("""
+            output { mongodb { uri => "\(uri)" database => "\(db)" collection => "r" action => "replace" document_id => "%{id}" } }
+            """, events: replacements)
+        #expect(result.acks.allSatisfy { $0 == .delivered })
+        let docs = try PyMongo.find(uri, db, "r")
+        #expect(docs.count == 3)
+        #expect(docs.allSatisfy { $0["message"]?.objectValue?["v"] == "replaced" })
+    }
+
     @Test func aServerDownAtStartIsWaitedForThenWritten() async throws {
         let server = try OwnMongoServer()
         let h = harness()
