@@ -94,7 +94,8 @@ let package = Package(
                     path: "Tests/WebHDFSTests"),
         .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "StandardPlugins", "CRdKafka", "SluiceCore", "SluiceTesting"],
                     path: "Tests/KafkaTests"),
-        .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC"], path: "Tests/MongoDBTests"),
+        .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC", "SluiceCore", "SluiceTesting"],
+                    path: "Tests/MongoDBTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice", "SluiceTesting"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -197,6 +197,39 @@ CONF
 }
 webhdfs_bench
 
+# 3d. generator -> mongodb output (nx-27017, bulk_size 900, isodate), against pymongo's
+# insert_many (unordered, 900 a batch) of the same documents to the same server in the same run:
+# the server is the limit there, so the ratio says what Sluice adds.
+mongo_bench() {
+  local n=${BENCH_MONGO_EVENTS:-20000} srv uri py=.venv/bin/python client=Tests/Fixtures/mongo_client.py
+  [ -x "$py" ] || { echo "generator>mongodb: SKIPPED (no .venv: run scripts/services.sh start once)"; return; }
+  rm -rf "$WORK/mongo"; mkdir -p "$WORK/mongo"
+  "$py" Tests/Fixtures/mongodb_server.py --info "$WORK/mongo/info.json" --data-dir "$WORK/mongo/data" --fresh \
+    >"$WORK/mongo/server.log" 2>&1 & srv=$!
+  for _ in $(seq 100); do [ -f "$WORK/mongo/info.json" ] && break; sleep 0.1; done
+  uri=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['mongodb'])" "$WORK/mongo/info.json")
+  cat > "$WORK/mongo.conf" <<CONF
+input { generator { count => $n message => "Hello world!" } }
+output { mongodb { uri => "$uri" database => "bench" collection => "sluice" isodate => true bulk_size => 900 } }
+CONF
+  before_each="\"$py\" $client drop $uri bench sluice >/dev/null"
+  local line
+  line=$(measure "generator>mongodb (nx-27017)" "$n" 0 -- "$BIN" -f "$WORK/mongo.conf" -w 2 --log.level error)
+  before_each=":"
+  echo "$line"
+  local count; count=$("$py" $client count "$uri" bench sluice)
+  [ "$count" = "{\"count\": $n}" ] || echo "  WARNING: bench.sluice holds $count documents, expected $n"
+  local ceiling; ceiling=$("$py" $client insert_many "$uri" bench pymongo "$n" 900)
+  kill "$srv" 2>/dev/null || true
+  wait "$srv" 2>/dev/null || true
+  "$py" -c "
+import json, sys
+c = json.loads(sys.argv[1])['rows_per_s']
+k = float(sys.argv[2].split('events/s')[0].split()[-1])
+print('  pymongo insert_many ceiling: %.0f rows/s; sluice/pymongo = %.2f' % (c, k / c))" "$ceiling" "$line"
+}
+mongo_bench
+
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift

@@ -29,23 +29,28 @@ services() {
   # Twitter v2/v1.1 streams (Tests/Fixtures/twitter_fixture.py) over samples/tweets/. The OAuth
   # credentials are the public example values of Twitter's "Creating a signature" page.
   echo "twitter $PYTHON Tests/Fixtures/twitter_fixture.py --info $STATE/twitter.json --bearer-token fixture-bearer-token --consumer-key xvz1evFS4wEEPTGEFPHBog --consumer-secret kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw --token 370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb --token-secret LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"
+  # nx-27017 (PyPI, MongoDB wire protocol over SQLite), from the venv; a fresh data dir each start.
+  echo "mongodb .venv/bin/python Tests/Fixtures/mongodb_server.py --info $STATE/mongodb.json --data-dir $STATE/mongodb-data --fresh"
   # --- Later services go here (they need the venv: call ensure_venv in start first) ---
-  # mongodb      nx-27017 (PyPI)
   # gcs          gcp-storage-emulator (PyPI)
   # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
 }
 
-# A venv under .venv/ for services and independent clients from PyPI. Its interpreter is
-# published to the tests as the "python" entry of services.json.
+# A venv under .venv/ for services and independent clients from PyPI, pinned; its interpreter
+# is published to the tests as the "python" entry of services.json.
+#   nx-27017 (neosqlite is its storage): the MongoDB test server; pymongo reads back.
+#   confluent-kafka: the kafka_lag tests' independent reader (committed(), get_watermark_offsets());
+#     its bundled librdkafka works against the mock cluster.
+#   hdfs: the WebHDFS client that reads back what the webhdfs output wrote.
+VENV_PINS=('nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.20.0' 'confluent-kafka==2.6.1' 'hdfs==2.7.3')
 ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  # Pins (pip does nothing when they are already installed):
-  #   confluent-kafka 2.6.1: the kafka_lag tests' independent reader (committed(),
-  #   get_watermark_offsets()); its bundled librdkafka works against the mock cluster.
-  #   hdfs 2.7.3: the WebHDFS client that reads back what the webhdfs output wrote.
-  .venv/bin/pip install -q 'confluent-kafka==2.6.1' 'hdfs==2.7.3'
+  if [ ! -f .venv/pins ] || [ "$(cat .venv/pins)" != "${VENV_PINS[*]}" ]; then
+    .venv/bin/pip install -q "${VENV_PINS[@]}"
+    echo "${VENV_PINS[*]}" > .venv/pins
+  fi
   printf '{"python": "%s"}\n' "$PWD/.venv/bin/python" > "$STATE/python.json"
 }
 
