@@ -2,10 +2,10 @@
 import Glibc
 #endif
 
-/// Runs blocking libmongoc calls (server selection, bulk writes, pings) on a thread of their own, so they never
-/// hold one of the few threads of Swift's cooperative pool.
-enum Blocking {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+/// Runs blocking C library calls (librdkafka's flush, libmongoc's bulk writes) on a thread of
+/// their own, so they never hold one of the few threads of Swift's cooperative pool.
+public enum Blocking {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
             let job = Job { continuation.resume(returning: body()) }
             let context = Unmanaged.passRetained(job).toOpaque()
