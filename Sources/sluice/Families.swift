@@ -3,6 +3,7 @@ import HTTPPlugins
 import KafkaPlugins
 import MongoDBPlugins
 import SluiceCLI
+import SpooldirPlugins
 import StandardPlugins
 
 /// Every plugin family of the `sluice` binary, in one list: adding a family means adding it
@@ -14,5 +15,6 @@ enum BuiltinFamilies {
         HTTPPlugins.register,
         KafkaPlugins.register,
         MongoDBPlugins.register,
+        SpooldirPlugins.register,
     ]
 }

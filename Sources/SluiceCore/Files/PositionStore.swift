@@ -113,6 +113,15 @@ public final class PositionStore: Sendable {
         }
     }
 
+    /// Forgets a file (it was completed and will not be read again); written soon.
+    public func remove(_ id: FileIdentity) {
+        state.withLock { s in
+            guard s.entries.removeValue(forKey: id) != nil else { return }
+            s.dirty = true
+            scheduleLocked(&s)
+        }
+    }
+
     /// Marks files as still active without writing (their times go out with the next write).
     public func touch(_ ids: some Sequence<FileIdentity>) {
         let now = Self.now()
