@@ -38,8 +38,6 @@ final class SpoolDirectory {
         }
     }
 
-    static func now() -> Double { Double(Timestamp.now().nanoseconds) / 1e9 }
-
     func run() async throws {
         forgetFinishedFiles()
         do {
@@ -64,7 +62,7 @@ final class SpoolDirectory {
         var moreReady = false
         while !Task.isCancelled {
             completeSettled()
-            let now = Self.now()
+            let now = PositionStore.now()
             guard moreReady || now - lastScan >= options.pollInterval else {
                 // Waiting for acknowledgements only: look at them often, list rarely.
                 let untilScan = options.pollInterval - (now - lastScan)

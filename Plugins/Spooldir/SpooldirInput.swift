@@ -37,7 +37,7 @@ public final class SpooldirInput: InputPlugin {
         SettingSpec("min_file_age", .duration, default: 1,
                     doc: "A file must be unchanged this long before it is read (a file still being written is left alone)."),
         SettingSpec("recursive", .boolean, default: false, doc: "Also read files in subdirectories (hidden ones excepted)."),
-        SettingSpec("charset", .oneOf(Charset.names), default: "UTF-8", doc: "Character set of the files; lines are converted to UTF-8."),
+        SettingSpec("charset", .oneOf(Charset.names), default: "UTF-8", doc: "Character set of the files; lines are converted to UTF-8 before the codec (whose own charset stays UTF-8)."),
         SettingSpec("decode_error_policy", .oneOf(DecodeErrorPolicy.allCases.map(\.rawValue)), default: "fail",
                     doc: "Bytes invalid in `charset`: `fail` sets the file aside (`.ERROR`) at the first one, `replace` writes U+FFFD, `ignore` drops them."),
         SettingSpec("max_line_length", .bytes, default: 2048,
@@ -150,9 +150,6 @@ struct SpoolOptions: Sendable {
             throw settings.error("max_line_length", "must be 0 (no limit) or at least 4 bytes (one UTF-8 character), got \(maxLineLength)")
         }
         batchSize = max(1, try settings.declaredInt("batch_size"))
-        // FNV-1a of the directory: one position file per spool directory.
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in dir.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        sincedbPath = "\(pathData)/plugins/inputs/spooldir/.sincedb_\(String(h, radix: 16))"
+        sincedbPath = PositionStore.defaultPath(pathData: pathData, plugin: "spooldir", key: dir)
     }
 }

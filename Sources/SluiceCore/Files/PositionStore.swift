@@ -152,6 +152,15 @@ public final class PositionStore: Sendable {
         }
     }
 
+    /// Where an input keeps its positions unless told otherwise:
+    /// `PATH_DATA/plugins/inputs/PLUGIN/.sincedb_HASH`, one file per `key` (what the input
+    /// reads: its path patterns, its directory), as Logstash names its sincedb files.
+    public static func defaultPath(pathData: String, plugin: String, key: String) -> String {
+        var h: UInt64 = 0xcbf29ce484222325  // FNV-1a
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return "\(pathData)/plugins/inputs/\(plugin)/.sincedb_\(String(h, radix: 16))"
+    }
+
     /// Seconds since the epoch.
     public static func now() -> Double { Double(Timestamp.now().nanoseconds) / 1e9 }
 
