@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "GrokPlugins", targets: ["GrokPlugins"]),
         .library(name: "KafkaPlugins", targets: ["KafkaPlugins"]),
         .library(name: "MongoDBPlugins", targets: ["MongoDBPlugins"]),
+        .library(name: "SpooldirPlugins", targets: ["SpooldirPlugins"]),
         // The command line as a library: a custom plugin package starts it with the families
         // it chose and its own plugins (`SluiceHost.main(families:registering:)`).
         .library(name: "Sluice", targets: ["SluiceCLI"]),
@@ -59,6 +60,8 @@ let package = Package(
                 path: "Plugins/Grok", exclude: ["patterns"]),
         .target(name: "KafkaPlugins", dependencies: ["SluiceCore", "CRdKafka"], path: "Plugins/Kafka"),
         .target(name: "MongoDBPlugins", dependencies: ["SluiceCore", "CMongoC"], path: "Plugins/MongoDB"),
+        // Flume's spooling-directory source on SluiceCore's file machinery.
+        .target(name: "SpooldirPlugins", dependencies: ["SluiceCore"], path: "Plugins/Spooldir"),
         // The command line. It lists no family: the `sluice` executable passes them in. It uses
         // GrokPlugins only for the `sluice grok` debugger (libpcre2, like the core).
         .target(name: "SluiceCLI",
@@ -75,7 +78,7 @@ let package = Package(
         // (about 10% of the CPU of a grok pipeline; see `make bench`).
         .executableTarget(name: "sluice",
                           dependencies: ["SluiceCLI", "StandardPlugins", "GrokPlugins", "HTTPPlugins", "KafkaPlugins", "MongoDBPlugins",
-                                         "WebHDFSPlugins"],
+                                         "WebHDFSPlugins", "SpooldirPlugins"],
                           path: "Sources/sluice",
                           linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests",
@@ -96,6 +99,9 @@ let package = Package(
                     path: "Tests/KafkaTests"),
         .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC", "SluiceCore", "SluiceTesting"],
                     path: "Tests/MongoDBTests"),
+        .testTarget(name: "SpooldirTests",
+                    dependencies: ["SpooldirPlugins", "StandardPlugins", "SluiceCore", "SluiceTesting"],
+                    path: "Tests/SpooldirTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice", "SluiceTesting"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import HTTPPlugins
 import KafkaPlugins
 import MongoDBPlugins
 import SluiceCLI
+import SpooldirPlugins
 import StandardPlugins
 import WebHDFSPlugins
 
@@ -16,5 +17,6 @@ enum BuiltinFamilies {
         KafkaPlugins.register,
         MongoDBPlugins.register,
         WebHDFSPlugins.register,
+        SpooldirPlugins.register,
     ]
 }

@@ -70,6 +70,21 @@ private func frame(_ chunks: [String], delimiter: String, final: Bool = false) -
         #expect(framer.endOfLastLine(bytes) == 7)
     }
 
+    @Test func thePendingTailCanBeTakenInPiecesForAnOverlongLine() {
+        var framer = LineFramer()
+        let region = Array("done\nabcdefgh".utf8).withUnsafeBytes { framer.completeLines(appending: $0) }
+        #expect(region == Array("done\n".utf8))
+        #expect(framer.takePending(prefix: 3) == Array("abc".utf8))
+        #expect(framer.pending == Array("defgh".utf8))
+        #expect(framer.takePending(prefix: 99) == Array("defgh".utf8))
+        #expect(framer.pending.isEmpty)
+        // A long line read in many pieces is still cut at its newline.
+        for _ in 0..<100 { _ = Array(repeating: UInt8(ascii: "x"), count: 1000).withUnsafeBytes { framer.completeLines(appending: $0) } }
+        let end = Array("x\nrest".utf8).withUnsafeBytes { framer.completeLines(appending: $0) }
+        #expect(end.count == 100_002 && end.last == 10)
+        #expect(framer.pending == Array("rest".utf8))
+    }
+
     @Test func resetDropsThePendingTail() {
         var framer = LineFramer()
         _ = Array("partial".utf8).withUnsafeBytes { framer.completeLines(appending: $0) }

@@ -28,6 +28,19 @@ private let b = FileIdentity(inode: 2, major: 8, minor: 1)
 
 @Suite("position store (sincedb)", .timeLimit(.minutes(1)))
 struct PositionStoreTests {
+    @Test func aRemovedFileIsGoneFromTheFileOnDisk() async throws {
+        let d = try scratchDir("pos")
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let path = d + "/sincedb"
+        let store = PositionStore(path: path)
+        store.update(a, position: 10, path: "/spool/a.log")
+        store.update(b, position: 20, path: "/spool/b.log")
+        store.remove(a)
+        await store.flush()
+        #expect(positions(path) == ["/spool/b.log": 20])
+        #expect(PositionStore(path: path).entry(for: a) == nil)
+    }
+
     @Test func anUpdateIsWrittenWithoutAFlushAndReadsBack() async throws {
         let d = try scratchDir("pos")
         defer { try? FileManager.default.removeItem(atPath: d) }

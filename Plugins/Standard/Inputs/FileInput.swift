@@ -83,9 +83,8 @@ public final class FileInput: InputPlugin {
         let mode = try settings.declaredString("mode")
         var sincedb = settings.string("sincedb_path")
         if sincedb == nil {
-            var h: UInt64 = 0xcbf29ce484222325
-            for b in patterns.joined(separator: ",").utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-            sincedb = "\(context.pipeline.pathData)/plugins/inputs/file/.sincedb_\(String(h, radix: 16))"
+            sincedb = PositionStore.defaultPath(pathData: context.pipeline.pathData, plugin: "file",
+                                                key: patterns.joined(separator: ","))
         }
         if sincedb == "/dev/null" || sincedb == "NUL" { sincedb = nil }
         let action = try settings.declaredString("file_completed_action")

@@ -45,6 +45,14 @@ public struct LineFramer: Sendable {
         return pending
     }
 
+    /// Cuts the first `count` bytes off the pending tail, so an overlong line can be passed on
+    /// in pieces while its delimiter has not been read yet.
+    public mutating func takePending(prefix count: Int) -> [UInt8] {
+        let n = min(max(0, count), pending.count)
+        defer { pending.removeFirst(n) }
+        return Array(pending[..<n])
+    }
+
     /// Forgets the pending tail (the input was truncated or reopened).
     public mutating func reset() { pending = [] }
 
@@ -54,9 +62,10 @@ public struct LineFramer: Sendable {
         let d = delimiter
         guard bytes.count >= d.count else { return 0 }
         if d.count == 1 {
-            // The last line ends near the end of a read, so a backward scan is short.
+            // The last line ends near the end of a read, so a backward scan is short; it stops
+            // at `searchFrom`, so a long line is not scanned again with every read.
             var i = bytes.count - 1
-            while i >= 0 {
+            while i >= searchFrom {
                 if bytes[i] == d[0] { return i + 1 }
                 i -= 1
             }

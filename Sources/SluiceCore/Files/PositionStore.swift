@@ -113,6 +113,15 @@ public final class PositionStore: Sendable {
         }
     }
 
+    /// Forgets a file (it was completed and will not be read again); written soon.
+    public func remove(_ id: FileIdentity) {
+        state.withLock { s in
+            guard s.entries.removeValue(forKey: id) != nil else { return }
+            s.dirty = true
+            scheduleLocked(&s)
+        }
+    }
+
     /// Marks files as still active without writing (their times go out with the next write).
     public func touch(_ ids: some Sequence<FileIdentity>) {
         let now = Self.now()
@@ -141,6 +150,15 @@ public final class PositionStore: Sendable {
                 c.resume()
             }
         }
+    }
+
+    /// Where an input keeps its positions unless told otherwise:
+    /// `PATH_DATA/plugins/inputs/PLUGIN/.sincedb_HASH`, one file per `key` (what the input
+    /// reads: its path patterns, its directory), as Logstash names its sincedb files.
+    public static func defaultPath(pathData: String, plugin: String, key: String) -> String {
+        var h: UInt64 = 0xcbf29ce484222325  // FNV-1a
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return "\(pathData)/plugins/inputs/\(plugin)/.sincedb_\(String(h, radix: 16))"
     }
 
     /// Seconds since the epoch.
