@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 export SLUICE_HOME := $(CURDIR)
 
-.PHONY: all deps build release run test example bench docs fuzz clean
+.PHONY: all deps build release run test example bench docs fuzz seed1 clean
 
 all: build
 
@@ -30,6 +30,11 @@ test: deps
 	@scripts/services.sh start || { scripts/services.sh stop; exit 1; }; \
 	  python3 Tests/Fixtures/test_fixtures.py && $(SWIFT) test --skip-build --no-parallel; rc=$$?; scripts/services.sh stop; exit $$rc
 	@$(MAKE) --no-print-directory example
+
+# The first reference deployment end to end on local test services, reconciled
+# (SEED1_FILES, SEED1_ROWS, SEED1_KILLS: see scripts/seed1/run.sh).
+seed1: release
+	@scripts/seed1/run.sh
 
 # The custom-plugin example builds against this checkout and runs its filter.
 example:

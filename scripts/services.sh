@@ -9,7 +9,7 @@
 # Pid files and logs: Tests/.services/NAME.pid, NAME.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STATE=Tests/.services
+STATE=${SLUICE_SERVICES_DIR:-Tests/.services}  # another directory runs a private set (make seed1)
 PYTHON=${PYTHON:-python3}
 mkdir -p "$STATE"
 

@@ -8,7 +8,7 @@ import Testing
 import Glibc
 #endif
 
-/// pipelines/kafka-lag-to-csv.conf as shipped, against the mock cluster: the `<topic>.lag`
+/// pipelines/seed1/kafka-lag-to-csv.conf as shipped, against the mock cluster: the `<topic>.lag`
 /// file it writes, read back with Python's csv module, holds the group's real lag.
 @Suite(.timeLimit(.minutes(1))) struct KafkaLagPipelineTests {
     @Test func theShippedLagPipelineWritesTheTopicsLagFileForGrafana() async throws {
@@ -27,7 +27,7 @@ import Glibc
                    "LAG_DIR": dir, "LAG_INTERVAL": "300ms"]
         for (k, v) in env { setenv(k, v, 1) }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let config = try String(contentsOf: root.appendingPathComponent("pipelines/kafka-lag-to-csv.conf"), encoding: .utf8)
+        let config = try String(contentsOf: root.appendingPathComponent("pipelines/seed1/kafka-lag-to-csv.conf"), encoding: .utf8)
 
         var registry = PluginRegistry()
         StandardPlugins.register(into: &registry)
