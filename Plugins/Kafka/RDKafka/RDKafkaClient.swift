@@ -10,9 +10,16 @@ import Glibc
 /// callbacks never run on Swift's cooperative pool) and destroys it once.
 ///
 /// A producer polls with `rd_kafka_poll`, which runs delivery-report callbacks; a consumer
-/// (the kafka input) will poll its own queue with `rd_kafka_consumer_poll` and use this class
-/// for the handle, the logs and the error mapping only (`pollsInBackground: false`).
+/// (the kafka input) polls its own queue with `rd_kafka_consumer_poll` on its own thread and
+/// uses this class for the handle, the logs, the error mapping and the rebalance callback
+/// (`pollsInBackground: false`).
 final class RDKafkaClient: @unchecked Sendable {
+    /// A consumer group's rebalance (`rd_kafka_conf_set_rebalance_cb`): it runs on the thread
+    /// that polls the consumer, inside `rd_kafka_consumer_poll` or `rd_kafka_consumer_close`,
+    /// and must assign or unassign the partitions.
+    typealias Rebalance = @Sendable (_ handle: OpaquePointer, _ err: rd_kafka_resp_err_t,
+                                     _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Void
+
     enum Kind {
         case producer, consumer
         var rdType: rd_kafka_type_t { self == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER }
@@ -26,15 +33,17 @@ final class RDKafkaClient: @unchecked Sendable {
 
     /// - Parameters:
     ///   - properties: librdkafka properties; secret values never reach logs or errors.
-    ///   - configure: sets kind-specific callbacks on the configuration (delivery reports,
-    ///     rebalancing) before the handle is created.
+    ///   - configure: sets kind-specific callbacks on the configuration (delivery reports)
+    ///     before the handle is created.
+    ///   - rebalance: a consumer's rebalance handler (nil: librdkafka assigns by itself).
     init(kind: Kind, properties: [String: String], logger: Logger, pollsInBackground: Bool,
-         configure: (OpaquePointer) -> Void = { _ in }) throws(KafkaError) {
+         configure: (OpaquePointer) -> Void = { _ in }, rebalance: Rebalance? = nil) throws(KafkaError) {
         let conf = try RDKafkaConfig.make(properties)
-        let context = Unmanaged.passRetained(CallbackContext(logger: logger))
+        let context = Unmanaged.passRetained(CallbackContext(logger: logger, rebalance: rebalance))
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         rd_kafka_conf_set_log_cb(conf, logCallback)
         rd_kafka_conf_set_error_cb(conf, errorCallback)
+        if rebalance != nil { rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback) }
         configure(conf)
         var errstr = [CChar](repeating: 0, count: 512)
         // rd_kafka_new takes the configuration over when it succeeds, not when it fails.
@@ -79,7 +88,11 @@ final class RDKafkaClient: @unchecked Sendable {
 /// What librdkafka's C callbacks find through the configuration's opaque pointer.
 private final class CallbackContext: Sendable {
     let logger: Logger
-    init(logger: Logger) { self.logger = logger }
+    let rebalance: RDKafkaClient.Rebalance?
+    init(logger: Logger, rebalance: RDKafkaClient.Rebalance?) {
+        self.logger = logger
+        self.rebalance = rebalance
+    }
 
     static func from(_ rk: OpaquePointer?) -> CallbackContext? {
         guard let rk, let opaque = rd_kafka_opaque(rk) else { return nil }
@@ -109,6 +122,15 @@ private func errorCallback(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafeP
     // A transport error was already logged by librdkafka's own line (logCallback).
     if err == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue { return }
     context.logger.warning("kafka: \(error)")
+}
+
+/// Rebalances of a consumer group, on the consumer's polling thread.
+private func rebalanceCallback(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
+                               _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+                               _ opaque: UnsafeMutableRawPointer?) {
+    guard let rk, let opaque else { return }
+    let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
+    context.rebalance?(rk, err, partitions)
 }
 
 /// The thread that serves a handle's queue with `rd_kafka_poll` until stopped.

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// `kill -9` of the real binary while it consumes, then restarts: every record arrives at
+/// least once; what is read again is only what was written but not yet committed.
+@Suite(.serialized) struct KafkaInputKillTests {
+    let cluster: KafkaCluster
+    init() throws { cluster = try KafkaCluster() }
+
+    /// The `sluice` executable `swift build` put next to the test bundle.
+    private var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [dir.appendingPathComponent("sluice").path,
+                          dir.deletingLastPathComponent().appendingPathComponent("sluice").path]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    private func start(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    private func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
+    private func lines(_ path: String) -> [Substring] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+    }
+
+    @Test func killNineMidStreamAndRestartLosesNothing() async throws {
+        let topic = KafkaCluster.topic("in-kill")
+        let total = 100_000
+        try cluster.control("create \(topic) 2 3")
+        try cluster.produce(topic, 0..<total)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-kafka-kill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A short session timeout: a killed member leaves the group quickly, so the restart is
+        // assigned its partitions soon.
+        let config = """
+            input { kafka { bootstrap_servers => "\(cluster.bootstrap)" topics => ["\(topic)"] group_id => "g-\(topic)"
+                            auto_offset_reset => "earliest" auto_commit_interval_ms => 100 max_poll_records => 200
+                            session_timeout_ms => 3000 heartbeat_interval_ms => 500 } }
+            output { file { path => "\(dir)/out.log" codec => line { format => "%{message}" } flush_interval => 0 } }
+            """
+        try config.write(toFile: dir + "/pipeline.conf", atomically: true, encoding: .utf8)
+        let args = ["-f", dir + "/pipeline.conf", "--path.data", dir + "/data", "--log.level", "error"]
+
+        // Kill each run once it wrote something more (so each kill lands mid-stream).
+        var kills = 0
+        for _ in 0..<3 {
+            let before = size(dir + "/out.log")
+            let p = try start(args)
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(15)
+            while p.isRunning, size(dir + "/out.log") <= before, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...300)))
+            if p.isRunning, Set(lines(dir + "/out.log")).count < total {
+                kill(p.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        // The last run reads the rest, then stops on SIGTERM.
+        let last = try start(args)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        while Set(lines(dir + "/out.log")).count < total, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        kill(last.processIdentifier, SIGTERM)
+        while last.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+
+        let written = lines(dir + "/out.log")
+        let distinct = Set(written)
+        let missing = Set((0..<total).map { "m-\($0)"[...] }).subtracting(distinct).count
+        let duplicates = written.count - distinct.count
+        print("kafka kill -9 test: \(kills) kills, \(written.count) lines, \(missing) missing, \(duplicates) duplicates")
+        #expect(kills >= 2, "the kills landed mid-stream")
+        #expect(missing == 0)
+        #expect(distinct.count == total)
+        #expect(last.terminationStatus == 0)
+    }
+}
