@@ -29,6 +29,8 @@ test: deps
 	$(SWIFT) build --build-tests
 	@scripts/services.sh start || { scripts/services.sh stop; exit 1; }; \
 	  python3 Tests/Fixtures/test_fixtures.py && $(SWIFT) test --skip-build --no-parallel; rc=$$?; scripts/services.sh stop; exit $$rc
+	@echo "--- seed 1 end to end, small, with kill -9 of each pipeline (scripts/seed1/run.sh)"
+	@BIN=.build/debug/sluice SEED1_FILES=20 SEED1_KILLS=3 scripts/seed1/run.sh
 	@$(MAKE) --no-print-directory example
 
 # The first reference deployment end to end on local test services, reconciled
