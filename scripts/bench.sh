@@ -162,12 +162,37 @@ CONF
   t0=$(date +%s%N)
   kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
   t1=$(date +%s%N)
+  awk -v n="$n" -v a="$t0" -v b="$t1" -v line="$line" 'BEGIN {
+    split(line, f, "events/s"); k = f[1]; sub(/ +$/, "", k); sub(/.* /, "", k)
+    c = n / ((b - a) / 1e9)
+    printf "  kcat -P ceiling: %.0f messages/s; sluice/kcat = %.2f\n", c, k / c }'
+
+  # kafka input -> stdout with the dots codec (one byte per event, as good as null): the
+  # input never ends by itself, so a reader counts N bytes from a fifo and then stops the
+  # pipeline with SIGTERM. Each run reads the topic from the start in a new group.
+  cat > "$WORK/kafka-in.conf" <<CONF
+input { kafka { bootstrap_servers => "$boot" topics => ["bench-kcat"] group_id => "bench-\${BENCH_GROUP}"
+                auto_offset_reset => "earliest" } }
+output { stdout { codec => dots } }
+CONF
+  before_each='export BENCH_GROUP=$RANDOM$RANDOM'
+  rm -f "$WORK/kafka.fifo"; mkfifo "$WORK/kafka.fifo"
+  line=$(measure "kafka (mock, lz4)>null (w2)" "$n" "$((n * 100))" -- bash -c "
+    '$BIN' -f '$WORK/kafka-in.conf' -w 2 --log.level error > '$WORK/kafka.fifo' & p=\$!
+    head -c $n < '$WORK/kafka.fifo' > /dev/null; kill -TERM \$p; wait \$p")
+  before_each=":"
+  echo "$line"
+  # The ceiling: kcat as a member of a new group too (-G; both wait out the mock's ~3 s join).
+  t0=$(date +%s%N)
+  got=$(kcat -b "$boot" -G "bench-kcat-$RANDOM" -X auto.offset.reset=earliest -e -q bench-kcat | wc -l)
+  t1=$(date +%s%N)
+  [ "$got" -eq "$n" ] || echo "  WARNING: kcat read $got messages, expected $n"
   kill "$mock" 2>/dev/null || true
   wait "$mock" 2>/dev/null || true
   awk -v n="$n" -v a="$t0" -v b="$t1" -v line="$line" 'BEGIN {
     split(line, f, "events/s"); k = f[1]; sub(/ +$/, "", k); sub(/.* /, "", k)
     c = n / ((b - a) / 1e9)
-    printf "  kcat -P ceiling: %.0f messages/s; sluice/kcat = %.2f\n", c, k / c }'
+    printf "  kcat -G (group consumer) ceiling: %.0f messages/s; sluice/kcat = %.2f\n", c, k / c }'
 }
 kafka_bench
 
