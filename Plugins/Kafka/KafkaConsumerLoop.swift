@@ -144,8 +144,9 @@ final class KafkaConsumerLoop: @unchecked Sendable {
     }
 
     private func add(_ record: ConsumedRecord) {
-        // A record fetched before its partition was revoked: its new owner reads it.
-        guard assigned.contains(record.partition) else { return }
+        // A record fetched before its partition was revoked: its new owner reads it. (Records
+        // come in runs of one partition: only a new partition needs the set.)
+        guard pending.isLast(record.partition) || assigned.contains(record.partition) else { return }
         let before = pending.events.count
         decode(record, &pending.events)
         pending.add(record.partition, offset: record.offset, events: pending.events.count - before)
@@ -229,10 +230,18 @@ private struct PendingBatch {
     var ranges: [(first: Int64, last: Int64, records: Int)] = []
     var records = 0
     private var index: [TopicPartition: Int] = [:]
+    private var last: Int?
+
+    /// Whether `p` is the partition of the last record added (it is assigned, then).
+    func isLast(_ p: TopicPartition) -> Bool { last.map { partitions[$0] == p } ?? false }
 
     mutating func add(_ p: TopicPartition, offset: Int64, events n: Int) {
         let i: Int
-        if let known = index[p] {
+        if let l = last, partitions[l] == p {
+            i = l
+            ranges[i].last = offset
+            ranges[i].records += 1
+        } else if let known = index[p] {
             i = known
             ranges[i].last = offset
             ranges[i].records += 1
@@ -242,6 +251,7 @@ private struct PendingBatch {
             partitions.append(p)
             ranges.append((offset, offset, 1))
         }
+        last = i
         records += 1
         for _ in 0..<n { owners.append(i) }
     }
