@@ -124,7 +124,9 @@ final class SignalHandler {
         let count = SignalCount()
         let timeout = pipeline.settings.shutdownTimeout
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
+            // No SIG_IGN first: libdispatch installs its handler when the source is armed
+            // (asynchronously); until then a signal keeps its default action and ends the
+            // process, instead of being ignored and lost (a SIGTERM at start-up hung it).
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             src.setEventHandler {
                 if count.increment() == 1 {

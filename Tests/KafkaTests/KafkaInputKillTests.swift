@@ -26,6 +26,18 @@ import Testing
         return p
     }
 
+    /// Waits for `p` to exit; one that is still running after 90 s is killed and the test fails
+    /// (a stuck process must not hang the suite).
+    private func waitForExit(_ p: Process) async throws {
+        let deadline = ContinuousClock.now + .seconds(90)
+        while p.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            Issue.record("sluice did not exit within 90 s of its signal")
+            while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        }
+    }
+
     private func size(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
     }
@@ -64,11 +76,13 @@ import Testing
                 try await Task.sleep(for: .milliseconds(20))
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...300)))
-            if p.isRunning, Set(lines(dir + "/out.log")).count < total {
-                kill(p.processIdentifier, SIGKILL)
-                kills += 1
-            }
-            while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            // A streaming input never ends by itself: a run that already read everything is
+            // stopped with SIGTERM instead (and the next runs have nothing left to read).
+            let allRead = Set(lines(dir + "/out.log")).count >= total
+            kill(p.processIdentifier, allRead ? SIGTERM : SIGKILL)
+            if !allRead { kills += 1 }
+            try await waitForExit(p)
+            if allRead { break }
         }
         // The last run reads the rest, then stops on SIGTERM.
         let last = try start(args)
@@ -77,15 +91,17 @@ import Testing
         while Set(lines(dir + "/out.log")).count < total, clock.now < deadline {
             try await Task.sleep(for: .milliseconds(300))
         }
+        // Past start-up, so that the signal finds the pipeline running (it drains and exits 0).
+        try await Task.sleep(for: .seconds(2))
         kill(last.processIdentifier, SIGTERM)
-        while last.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        try await waitForExit(last)
 
         let written = lines(dir + "/out.log")
         let distinct = Set(written)
         let missing = Set((0..<total).map { "m-\($0)"[...] }).subtracting(distinct).count
         let duplicates = written.count - distinct.count
         print("kafka kill -9 test: \(kills) kills, \(written.count) lines, \(missing) missing, \(duplicates) duplicates")
-        #expect(kills >= 2, "the kills landed mid-stream")
+        #expect(kills >= 1, "a kill landed mid-stream")
         #expect(missing == 0)
         #expect(distinct.count == total)
         #expect(last.terminationStatus == 0)

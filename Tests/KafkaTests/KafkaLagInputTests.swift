@@ -35,9 +35,7 @@ import Testing
     /// Per partition, (committed, high watermark) as confluent-kafka reads them.
     private func independentOffsets(_ group: String, _ topic: String) throws -> [Int: (committed: Int64, high: Int64)] {
         let python = try TestServices.path("python")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", """
+        let r = try runProcess(python, ["-c", """
             import json, sys
             from confluent_kafka import Consumer, TopicPartition
             b, group, topic = sys.argv[1:4]
@@ -49,16 +47,9 @@ import Testing
                 out[tp.partition] = [tp.offset, hi]
             c.close()
             print(json.dumps(out))
-            """, cluster.bootstrap, group, topic]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let o = try JSON.decode(String(decoding: data, as: UTF8.self)).objectValue else {
-            throw Failure("confluent-kafka (\(python)) failed: \(String(decoding: errors, as: UTF8.self))")
+            """, cluster.bootstrap, group, topic])
+        guard r.status == 0, let o = try JSON.decode(r.output).objectValue else {
+            throw Failure("confluent-kafka (\(python)) failed: \(r.stderr)")
         }
         var result: [Int: (Int64, Int64)] = [:]
         for (k, v) in zip(o.keys, o.values) {

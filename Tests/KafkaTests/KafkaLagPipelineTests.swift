@@ -68,17 +68,8 @@ import Glibc
     }
 
     private func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw Failure("\(executable) failed: \(String(decoding: errors, as: UTF8.self))") }
-        return String(decoding: data, as: UTF8.self)
+        let r = try runProcess(executable, arguments)
+        guard r.status == 0 else { throw Failure("\(executable) failed: \(r.stderr)") }
+        return r.output
     }
 }

@@ -24,20 +24,11 @@ enum PyMongo {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw Failure("no \(python): run `scripts/services.sh start` (it creates the venv with pymongo)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [packageRoot + "/Tests/Fixtures/mongo_client.py"] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure("mongo_client.py \(arguments.joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        let r = try runProcess(python, [packageRoot + "/Tests/Fixtures/mongo_client.py"] + arguments)
+        guard r.status == 0 else {
+            throw Failure("mongo_client.py \(arguments.joined(separator: " ")) exited \(r.status): \(r.stderr)")
         }
-        return try JSON.decode(Array(data))
+        return try JSON.decode(r.stdout)
     }
 
     /// Every document of `db.coll`; each value as {"t": python type, "v": value}.

@@ -6,25 +6,16 @@ import Testing
 
 /// Reads a CSV file with Python's `csv` module: the independent reader of what we wrote.
 private func pythonRows(_ path: String, delimiter: String = ",", quote: String = "\"") throws -> [[String]] {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", """
+    let r = try runProcess("/usr/bin/env", ["python3", "-c", """
         import csv, json, sys
         with open(sys.argv[1], newline='', encoding='utf-8') as f:
             print(json.dumps(list(csv.reader(f, delimiter=sys.argv[2], quotechar=sys.argv[3], strict=True))))
-        """, path, delimiter, quote]
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw CSVTestFailure("python3 csv failed (is python3 installed?): \(String(decoding: errors, as: UTF8.self))")
+        """, path, delimiter, quote])
+    guard r.status == 0 else {
+        throw CSVTestFailure("python3 csv failed (is python3 installed?): \(r.stderr)")
     }
-    guard let rows = try JSONSerialization.jsonObject(with: data) as? [[String]] else {
-        throw CSVTestFailure("python3 printed \(String(decoding: data, as: UTF8.self))")
+    guard let rows = try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String]] else {
+        throw CSVTestFailure("python3 printed \(r.output)")
     }
     return rows
 }

@@ -14,6 +14,8 @@ public enum Secrets {
         "client_secret", "auth_token",
         // Kafka: a JAAS line carries the username and password.
         "sasl_jaas_config",
+        // MongoDB: the connection string carries the password (mongodb://user:pw@host).
+        "uri",
     ]
 
     /// Whether a setting named `name` usually holds a secret (`password`, `key`,
