@@ -305,10 +305,15 @@ final class BatchHandoff: Sendable {
 
     /// Poll thread: waits up to `timeout` for the slot to empty; true if it is empty.
     func waitForRoom(_ timeout: Duration) -> Bool {
-        if !isFull { return true }
         let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        _ = taken.wait(timeout: .now() + .milliseconds(ms))
-        return !isFull
+        let deadline = DispatchTime.now() + .milliseconds(ms)
+        // The semaphore also counts takes that happened while nobody waited: a stale signal
+        // must not end the wait while the slot is still full (that paused the partitions,
+        // dropping librdkafka's prefetched messages, after nearly every batch).
+        while isFull {
+            if taken.wait(timeout: deadline) == .timedOut { return !isFull }
+        }
+        return true
     }
 
     /// The input's task: the next batch; nil once closed or when the task is cancelled.
