@@ -1,13 +1,9 @@
 import Foundation
+import SluiceTesting
 
 /// Runs the built `sluice` binary (it sits next to the test bundle) and captures its output.
 enum CLI {
-    static var binary: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [dir.appendingPathComponent("sluice").path,
-                          dir.deletingLastPathComponent().appendingPathComponent("sluice").path]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
+    static var binary: String { SluiceBinary.path }
 
     struct Output {
         var status: Int32
@@ -42,16 +38,7 @@ enum CLI {
     }
 
     /// Starts the binary without waiting; output is discarded.
-    static func start(_ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
+    static func start(_ args: [String]) throws -> Process { try SluiceBinary.start(args) }
 
     /// Resident memory of a running process, from /proc (0 when it is gone).
     static func residentKiB(of pid: Int32) -> Int {

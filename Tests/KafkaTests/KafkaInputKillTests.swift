@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTesting
 import Testing
 
 /// `kill -9` of the real binary while it consumes, then restarts: every record arrives at
@@ -6,25 +7,6 @@ import Testing
 @Suite(.serialized) struct KafkaInputKillTests {
     let cluster: KafkaCluster
     init() throws { cluster = try KafkaCluster() }
-
-    /// The `sluice` executable `swift build` put next to the test bundle.
-    private var binary: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [dir.appendingPathComponent("sluice").path,
-                          dir.deletingLastPathComponent().appendingPathComponent("sluice").path]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
-
-    private func start(_ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
 
     /// Waits for `p` to exit; one that is still running after 90 s is killed and the test fails
     /// (a stuck process must not hang the suite).
@@ -69,7 +51,7 @@ import Testing
         var kills = 0
         for _ in 0..<3 {
             let before = size(dir + "/out.log")
-            let p = try start(args)
+            let p = try SluiceBinary.start(args)
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(15)
             while p.isRunning, size(dir + "/out.log") <= before, clock.now < deadline {
@@ -85,7 +67,7 @@ import Testing
             if allRead { break }
         }
         // The last run reads the rest, then stops on SIGTERM.
-        let last = try start(args)
+        let last = try SluiceBinary.start(args)
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(30)
         while Set(lines(dir + "/out.log")).count < total, clock.now < deadline {

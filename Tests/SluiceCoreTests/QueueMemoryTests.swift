@@ -1,4 +1,5 @@
 @testable import SluiceCore
+import SluiceTesting
 import Synchronization
 import Testing
 
@@ -12,15 +13,6 @@ private func events(_ range: Range<Int>) -> [Event] {
 
 private func seqs(_ events: [Event]) -> [Int] { events.compactMap(\.seq) }
 
-/// Polls `condition` every 5 ms until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
 
 /// Collects acknowledgement callbacks.
 final class AckRecorder: Sendable {

@@ -86,15 +86,6 @@ func spoolHarness(_ spool: Spool, logs: LogCapture? = nil, batchSize: Int = 125)
 
 func messages(_ events: [Event]) -> [String] { events.compactMap(\.message) }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
 
 /// Shared state of `recorder` outputs, by their `key`: what was written (confirmed), and
 /// switches a test flips to make writes fail (retriably) or wait.

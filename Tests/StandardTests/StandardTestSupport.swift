@@ -50,15 +50,6 @@ func standardHarness(pathData: String, workers: Int = 1, batchSize: Int = 125) -
 
 func messages(_ events: [Event]) -> [String] { events.compactMap(\.message) }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
 
 /// Runs a command and returns its exit status and standard output.
 func shell(_ executable: String, _ args: [String]) throws -> (status: Int32, stdout: Data) {

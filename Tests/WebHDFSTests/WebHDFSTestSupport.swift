@@ -74,20 +74,11 @@ struct WebHDFSFixture {
         guard FileManager.default.isExecutableFile(atPath: tool) else {
             throw Failure(description: "\(tool) is missing: run `scripts/services.sh start` (it creates .venv with the `hdfs` client)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "\(tool) \(args.first ?? "") exited \(p.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
+        let r = try runProcess(tool, args)
+        guard r.status == 0 else {
+            throw Failure(description: "\(tool) \(args.first ?? "") exited \(r.status): \(r.stderr)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return r.output
     }
 }
 
