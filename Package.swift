@@ -23,6 +23,9 @@ let package = Package(
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "HTTPPlugins", targets: ["HTTPPlugins"]),
         .library(name: "WebHDFSPlugins", targets: ["WebHDFSPlugins"]),
+        .library(name: "ElasticsearchPlugins", targets: ["ElasticsearchPlugins"]),
+        .library(name: "TwitterPlugins", targets: ["TwitterPlugins"]),
+        .library(name: "GoogleCloudPlugins", targets: ["GoogleCloudPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +56,17 @@ let package = Package(
         .target(name: "HTTPPlugins", dependencies: ["SluiceCore", "SluiceHTTP"], path: "Plugins/HTTP"),
         // The `webhdfs` output: HDFS over the WebHDFS REST API, on SluiceHTTP.
         .target(name: "WebHDFSPlugins", dependencies: ["SluiceCore", "SluiceHTTP"], path: "Plugins/WebHDFS"),
+        // The `elasticsearch` output: the bulk API on SluiceHTTP.
+        .target(name: "ElasticsearchPlugins", dependencies: ["SluiceCore", "SluiceHTTP"], path: "Plugins/Elasticsearch"),
+        // The `twitter` input: v2 filtered stream and v1.1 statuses streams on SluiceHTTP.
+        .target(name: "TwitterPlugins",
+                dependencies: ["SluiceCore", "SluiceHTTP", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Plugins/Twitter"),
+        // `google_cloud_storage` and `google_bigquery` outputs, one credentials type for both.
+        .target(name: "GoogleCloudPlugins",
+                dependencies: ["SluiceCore", "SluiceHTTP", .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "_CryptoExtras", package: "swift-crypto")],
+                path: "Plugins/GoogleCloud"),
         .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
         // Field extraction: grok (with its pattern library), dissect, kv, csv, fingerprint.
         .target(name: "GrokPlugins",
@@ -78,7 +92,8 @@ let package = Package(
         // (about 10% of the CPU of a grok pipeline; see `make bench`).
         .executableTarget(name: "sluice",
                           dependencies: ["SluiceCLI", "StandardPlugins", "GrokPlugins", "HTTPPlugins", "KafkaPlugins", "MongoDBPlugins",
-                                         "WebHDFSPlugins", "SpooldirPlugins"],
+                                         "WebHDFSPlugins", "SpooldirPlugins", "ElasticsearchPlugins", "TwitterPlugins",
+                                         "GoogleCloudPlugins"],
                           path: "Sources/sluice",
                           linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTesting"], path: "Tests/SluiceCoreTests",

@@ -1,3 +1,5 @@
+import ElasticsearchPlugins
+import GoogleCloudPlugins
 import GrokPlugins
 import HTTPPlugins
 import KafkaPlugins
@@ -5,6 +7,7 @@ import MongoDBPlugins
 import SluiceCLI
 import SpooldirPlugins
 import StandardPlugins
+import TwitterPlugins
 import WebHDFSPlugins
 
 /// Every plugin family of the `sluice` binary, in one list: adding a family means adding it
@@ -18,5 +21,8 @@ enum BuiltinFamilies {
         MongoDBPlugins.register,
         WebHDFSPlugins.register,
         SpooldirPlugins.register,
+        ElasticsearchPlugins.register,
+        TwitterPlugins.register,
+        GoogleCloudPlugins.register,
     ]
 }
