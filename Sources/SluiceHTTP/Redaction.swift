@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Removes credentials from what goes into logs and errors: URL passwords, secret query
 /// parameters and secret header values.
 public enum Redaction {
@@ -59,18 +61,7 @@ public enum Redaction {
     }
 
     /// The password (raw and percent-decoded) of a URL's userinfo, if any.
-    static func urlSecrets(_ url: String) -> [String] {
-        guard let schemeEnd = url.firstRange(of: "://") else { return [] }
-        let afterScheme = url[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@") else { return [] }
-        let userinfo = authority[..<at]
-        let secret = userinfo.firstIndex(of: ":").map { userinfo[userinfo.index(after: $0)...] } ?? userinfo
-        guard !secret.isEmpty else { return [] }
-        let decoded = percentDecode(secret)
-        return decoded == secret ? [String(secret)] : [String(secret), decoded]
-    }
+    static func urlSecrets(_ url: String) -> [String] { Secrets.inURL(url) }
 
     /// Replaces every occurrence of each secret in `text` by `***`.
     static func scrub(_ text: String, secrets: [String]) -> String {
@@ -79,21 +70,6 @@ public enum Redaction {
             text = text.replacingAll(s, with: "***")
         }
         return text
-    }
-
-    static func percentDecode(_ s: Substring) -> String {
-        var bytes: [UInt8] = []
-        var it = Array(s.utf8)[...]
-        while let b = it.popFirst() {
-            if b == UInt8(ascii: "%"), it.count >= 2,
-               let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(v)
-                it = it.dropFirst(2)
-            } else {
-                bytes.append(b)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -13,15 +13,13 @@ final class MongoURI: @unchecked Sendable {
     /// server is down before the host's retry takes over).
     init(_ text: String, defaultSelectionTimeoutMS: Int32) throws(PluginError) {
         MongoC.initialiseOnce()
-        let written = MongoURI.writtenPassword(text)
+        let written = Secrets.inURL(text)
         var error = bson_error_t()
         guard let uri = mongoc_uri_new_with_error(text, &error) else {
-            let secrets = written.map { [$0] } ?? []
-            throw PluginError("invalid uri: \(Secrets.redact(error.text, secrets))", retriable: false)
+            throw PluginError("invalid uri: \(Secrets.redact(error.text, written))", retriable: false)
         }
         pointer = uri
-        var found: [String] = []
-        if let w = written, !w.isEmpty { found.append(w) }
+        var found = written
         if let p = mongoc_uri_get_password(uri), p.pointee != 0 { found.append(String(cString: p)) }
         secrets = found
         if !mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS) {
@@ -41,18 +39,5 @@ final class MongoURI: @unchecked Sendable {
             out = out.replacing(s, with: Secrets.redacted)
         }
         return out
-    }
-
-    /// The password between `user:` and `@` of `scheme://user:password@hosts/...`, as written.
-    static func writtenPassword(_ text: String) -> String? {
-        guard let scheme = text.range(of: "://") else { return nil }
-        let rest = text[scheme.upperBound...]
-        // The user info ends at the last `@` before the path (a password may contain `@` only
-        // percent-encoded, but be generous with what people write).
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        guard let at = authority.lastIndex(of: "@") else { return nil }
-        let userInfo = authority[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
-        return String(userInfo[userInfo.index(after: colon)...])
     }
 }

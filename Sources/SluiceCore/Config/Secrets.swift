@@ -37,6 +37,38 @@ public enum Secrets {
         }
         return out
     }
+
+    /// The secret of a URL's userinfo (`scheme://user:password@host/...`), as written and
+    /// percent-decoded; a userinfo without `:` is taken whole (a token used as user name).
+    /// Every plugin that takes a URL or connection string redacts these.
+    public static func inURL(_ url: String) -> [String] {
+        guard let schemeEnd = url.firstRange(of: "://") else { return [] }
+        let afterScheme = url[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        // The last `@`: a password should percent-encode `@`, but people write it raw.
+        guard let at = authority.lastIndex(of: "@") else { return [] }
+        let userinfo = authority[..<at]
+        let secret = userinfo.firstIndex(of: ":").map { userinfo[userinfo.index(after: $0)...] } ?? userinfo
+        guard !secret.isEmpty else { return [] }
+        let decoded = percentDecoded(secret)
+        return decoded == secret ? [String(secret)] : [String(secret), decoded]
+    }
+
+    static func percentDecoded(_ s: Substring) -> String {
+        var bytes: [UInt8] = []
+        var it = Array(s.utf8)[...]
+        while let b = it.popFirst() {
+            if b == UInt8(ascii: "%"), it.count >= 2,
+               let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(v)
+                it = it.dropFirst(2)
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
 
 extension ConfigError {
