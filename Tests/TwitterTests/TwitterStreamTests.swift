@@ -1,0 +1,187 @@
+import SluiceCore
+import SluiceTesting
+import Testing
+@testable import TwitterPlugins
+
+/// The `twitter` input against the Twitter fixture. Serialized: the fixture's state (rules,
+/// cursor, injections) is shared.
+@Suite(.serialized) struct TwitterStreamTests {
+    let logs = LogCapture()
+
+    func v2Config(_ fx: TwitterFixture, _ extra: String) -> String {
+        """
+        input { twitter { bearer_token => "\(fx.bearer)" api_base_url => "\(fx.base)" full_tweet => true \(extra) } }
+        """
+    }
+
+    func v11Config(_ fx: TwitterFixture, _ extra: String) -> String {
+        """
+        input { twitter {
+          consumer_key => "\(fx.consumerKey)" consumer_secret => "\(fx.consumerSecret)"
+          oauth_token => "\(fx.token)" oauth_token_secret => "\(fx.tokenSecret)"
+          api_base_url => "\(fx.base)" full_tweet => true \(extra)
+        } }
+        """
+    }
+
+    /// Runs `config` until `count` events arrived (or 20 s), then stops it; the events.
+    func collect(_ config: String, count: Int, during: (() async throws -> Void)? = nil) async throws -> [Event] {
+        let running = try twitterHarness(logs).start(config)
+        if let during { try await during() }
+        let arrived = await running.waitUntil(timeout: .seconds(20)) { $0.events.count >= count }
+        running.stop()
+        let result = try await running.finish()
+        #expect(arrived, "only \(result.events.count) of \(count) events arrived")
+        return result.events
+    }
+
+    func expectNoSecretLogged(_ fx: TwitterFixture) {
+        let all = logs.all
+        for s in fx.secrets { #expect(!all.contains(s), "a secret was logged") }
+        #expect(!all.contains(fx.token), "the OAuth token was logged")
+    }
+
+    @Test func v2VolumeStreamDeliversTheSampleTweetsInOrder() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("limit", ["tweets": 60])
+        let events = try await collect(v2Config(fx, "sample => true"), count: 60)
+        #expect(events.count == 60)
+        #expect(events.map(\.v2Id) == Array(try Samples.v2Ids().prefix(60)))
+        // Full tweets: the default expansions and fields were asked for.
+        let query = try fx.counters()["last_stream_query"] as? [String: String] ?? [:]
+        #expect(query["expansions"]?.contains("referenced_tweets.id.author_id") == true)
+        #expect(query["tweet.fields"]?.contains("created_at") == true)
+        #expect(events.allSatisfy { $0.value("[data][created_at]") != nil })
+        expectNoSecretLogged(fx)
+    }
+
+    @Test func rulesSyncAddsMissingDeletesStaleOwnAndLeavesOthersAlone() async throws {
+        let fx = try TwitterFixture()
+        try fx.addRule("zzzunmatched", tag: "someone-else")
+        try fx.addRule("stale words", tag: "sluice-test")
+        try fx.post("limit", ["tweets": 15])
+        let events = try await collect(v2Config(fx, #"keywords => ["python"] rule_tag => "sluice-test""#), count: 15)
+        let rules = try fx.rules()
+        #expect(rules.contains { $0["value"] == "zzzunmatched" && $0["tag"] == "someone-else" })
+        #expect(!rules.contains { $0["value"] == "stale words" })
+        let ours = rules.filter { $0["tag"] == "sluice-test" }
+        #expect(ours.map { $0["value"] } == ["python"])
+        // Exactly the sample's first 15 tweets with the word, each matched by our rule.
+        let expected = try Samples.lines("v2.jsonl").filter { Samples.words($0).contains("python") }.prefix(15)
+            .map { $0.objectValue?["data"]?.objectValue?["id"]?.stringValue }
+        #expect(events.map(\.v2Id) == Array(expected))
+        #expect(events.allSatisfy { e in
+            e.value("[matching_rules]")?.arrayValue?.contains { $0.objectValue?["tag"]?.stringValue == "sluice-test" } == true
+        })
+        #expect(logs.all.contains("deleted stream rule"))
+        expectNoSecretLogged(fx)
+    }
+
+    @Test func anInvalidRuleIsAStartErrorAndChangesNothing() async throws {
+        let fx = try TwitterFixture()
+        try fx.addRule("keepme", tag: "sluice-test")
+        let error = await #expect(throws: (any Error).self) {
+            _ = try await twitterHarness(logs).run(v2Config(fx, #"keywords => ["ok", "nosuchop:value"] rule_tag => "sluice-test""#))
+        }
+        let message = "\(error.map { "\($0)" } ?? "")"
+        #expect(message.contains("invalid stream rule"))
+        #expect(message.contains("nosuchop"))
+        #expect((error as? PluginStartError)?.cause.retriable == false)
+        // The dry run failed before any change: the old rule is still there, nothing was added.
+        #expect(try fx.rules().map { $0["value"] } == ["keepme"])
+        #expect(try fx.connections("v2_filter") == 0)
+        expectNoSecretLogged(fx)
+    }
+
+    @Test func v11FilterStreamIsSignedAndReconnectsWithAFreshNonce() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("limit", ["tweets": 20])
+        try fx.post("disconnect", ["after": 8])
+        let events = try await collect(v11Config(fx, #"keywords => ["logstash", "pipeline"] languages => ["en"]"#), count: 20)
+        #expect(events.count == 20)
+        let counters = try fx.counters()
+        #expect(counters["auth_failures"] as? Int == 0)
+        #expect(try fx.connections("v11_filter") == 2)
+        let params = counters["last_v11_params"] as? [String: String] ?? [:]
+        #expect(params["track"] == "logstash,pipeline")
+        #expect(params["language"] == "en")
+        #expect(events.allSatisfy { $0.fields["lang"]?.stringValue == "en" })
+        // The two connections' tweets are distinct and in the sample's order.
+        let ids = events.compactMap { $0.fields["id_str"]?.stringValue }
+        #expect(Set(ids).count == 20)
+        expectNoSecretLogged(fx)
+    }
+
+    @Test func v2StreamDisconnectReconnectsAndContinues() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("limit", ["tweets": 40])
+        try fx.post("disconnect", ["after": 15])
+        let events = try await collect(v2Config(fx, "sample => true"), count: 40)
+        #expect(events.map(\.v2Id) == Array(try Samples.v2Ids().prefix(40)))
+        #expect(try fx.connections("v2_sample") == 2)
+        #expect(logs.all.contains("reconnecting"))
+    }
+
+    @Test func keepAlivesKeepAnIdleStreamAndAStallReconnects() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("heartbeat", ["seconds": 0.3])
+        try fx.post("limit", ["tweets": 5])
+        let running = try twitterHarness(logs).start(v2Config(fx, "sample => true read_timeout => 1.5"))
+        #expect(await running.waitUntil(timeout: .seconds(10)) { $0.events.count >= 5 })
+        // Only keep-alives for 3 s: no event, no reconnect.
+        try await Task.sleep(for: .seconds(3))
+        #expect(running.current.events.count == 5)
+        #expect(try fx.connections("v2_sample") == 1)
+        // Silence (no keep-alive either) for 2.5 s: stalled after read_timeout, reconnected.
+        try fx.post("stall", ["seconds": 2.5])
+        try fx.post("limit", ["tweets": 10])
+        let start = ContinuousClock.now
+        #expect(await eventually(timeout: .seconds(10)) { ((try? fx.connections("v2_sample")) ?? 0) >= 2 })
+        #expect(ContinuousClock.now - start < .seconds(5))
+        // The fixture counts a tweet written into the connection Sluice abandoned as sent
+        // (as Twitter would lose it): the new connection brings the rest, in sample order.
+        let resumed = await running.waitUntil(timeout: .seconds(10)) { $0.events.count >= 8 }
+        running.stop()
+        let events = try await running.finish().events
+        #expect(resumed, "\(events.count) events; counters \((try? fx.counters()) ?? [:])")
+        let order = try Samples.v2Ids()
+        let positions = events.compactMap { e in order.firstIndex(of: e.v2Id ?? "") }
+        #expect(positions.count == events.count && positions == positions.sorted() && Set(positions).count == positions.count)
+        #expect(Array(positions.prefix(5)) == [0, 1, 2, 3, 4])
+        #expect(logs.all.contains("stalled"))
+    }
+
+    @Test func rateLimitedConnectionsBackOffAndStopPromptly() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("refuse", ["status": 429, "count": 3])
+        let running = try twitterHarness(logs).start(v2Config(fx, "sample => true"))
+        #expect(await eventually(timeout: .seconds(10)) { logs.all.contains("rate limited (HTTP 429)") })
+        // Twitter's rule: the next attempt no sooner than a minute later.
+        try await Task.sleep(for: .seconds(2))
+        #expect(try fx.connections("v2_sample") == 1)
+        #expect(logs.all.contains("reconnecting in 60"))
+        let stopping = ContinuousClock.now
+        running.stop()
+        _ = try await running.finish()
+        #expect(ContinuousClock.now - stopping < .seconds(2))
+        expectNoSecretLogged(fx)
+    }
+
+    @Test func settingsAreCheckedWithoutConnecting() {
+        let h = twitterHarness(logs)
+        let noCredentials = h.check(#"input { twitter { keywords => ["x"] } }"#)
+        #expect(noCredentials?.description.contains("bearer_token") == true)
+        let halfOAuth = h.check(#"input { twitter { consumer_key => "k" consumer_secret => "s" keywords => ["x"] } }"#)
+        #expect(halfOAuth?.description.contains("oauth_token") == true)
+        let noFilter = h.check(#"input { twitter { bearer_token => "b" } }"#)
+        #expect(noFilter?.description.contains("sample => true") == true)
+        let badBox = h.check(#"input { twitter { bearer_token => "b" locations => "1,2,3" } }"#)
+        #expect(badBox?.description.contains("locations") == true)
+        #expect(h.check(#"input { twitter { bearer_token => "b" sample => true } }"#) == nil)
+        // The seed's Logstash block, as written.
+        #expect(h.check("""
+            input { twitter { consumer_key => "API Key" consumer_secret => "API Secret Key" oauth_token => "Access Token"
+                              oauth_token_secret => "Access Token Secret" keywords => ["bts"] full_tweet => true } }
+            """) == nil)
+    }
+}
