@@ -109,8 +109,7 @@ public final class TwitterInput: InputPlugin {
 
         if useV2 {
             guard let bearer, !bearer.isEmpty else {
-                throw settings.error("bearer_token", version == "2" ? "is required with `api_version => \"2\"`"
-                    : "or `consumer_key`, `consumer_secret`, `oauth_token` and `oauth_token_secret` are required")
+                throw settings.error("bearer_token", "is required with `api_version => \"2\"`")
             }
             var rules: [String] = []
             if !samples {
@@ -134,8 +133,9 @@ public final class TwitterInput: InputPlugin {
         } else {
             let missing = zip(oauthNames, oauth).filter { $0.1 == nil || $0.1 == "" }.map { "`\($0.0)`" }
             guard missing.isEmpty, let key = oauth[0], let secret = oauth[1], let token = oauth[2], let tokenSecret = oauth[3] else {
-                let what = missing.count == 4 ? "`bearer_token` (v2 API), or " + missing.joined(separator: ", ") + " (v1.1 API) are required"
-                    : missing.joined(separator: ", ") + " required for the v1.1 API (or set `bearer_token` for v2)"
+                let what = missing.count == 4
+                    ? "is required for the v2 API (or `consumer_key`, `consumer_secret`, `oauth_token` and `oauth_token_secret` for v1.1)"
+                    : "the v1.1 API also needs " + missing.joined(separator: ", ") + " (or set `bearer_token` for v2)"
                 throw settings.error(missing.count == 4 ? "bearer_token" : "consumer_key", what)
             }
             if !samples, keywords.isEmpty, follows.isEmpty, boxes.isEmpty {
