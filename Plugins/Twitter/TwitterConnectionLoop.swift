@@ -107,7 +107,8 @@ struct TwitterConnectionLoop: Sendable {
             logger.error("twitter: HTTP 403 \(detail): Twitter shut the v1.1 streams down in 2023; use `bearer_token` (v2)")
         case 409 where input.api == .v2:
             logger.error("twitter: HTTP 409 \(detail): the stream has no rules; syncing them again")
-            await input.resyncRules(http)
+            // Restored: try again shortly (a linear, short backoff in case it keeps happening).
+            if await input.resyncRules(http) { return .network }
         default:
             logger.error("twitter: stream refused: HTTP \(status) \(detail)")
         }

@@ -269,13 +269,16 @@ public final class TwitterInput: InputPlugin {
     }
 
     /// Syncs the v2 rules again (the stream said it has none: someone deleted them).
-    func resyncRules(_ client: HTTPClient) async {
-        guard let v2, !v2.sample else { return }
+    /// Whether that worked.
+    func resyncRules(_ client: HTTPClient) async -> Bool {
+        guard let v2, !v2.sample else { return false }
         do {
             let sync = try await v2.syncRules(http: client, logger: logger)
             state.withLock { $0.delivering = sync.deliveringIds }
+            return true
         } catch {
             logger.error("twitter: syncing the stream rules again failed: \(error)")
+            return false
         }
     }
 

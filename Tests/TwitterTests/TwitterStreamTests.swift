@@ -93,6 +93,24 @@ import Testing
         expectNoSecretLogged(fx)
     }
 
+    @Test func rulesDeletedWhileStreamingAreRestored() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("limit", ["tweets": 5])
+        let running = try twitterHarness(logs).start(v2Config(fx, #"keywords => ["python"] rule_tag => "sluice-test""#))
+        #expect(await running.waitUntil(timeout: .seconds(10)) { $0.events.count >= 5 })
+        // Someone deletes every rule, and the stream drops: the reconnect gets 409 (no rules).
+        try fx.post("reset")
+        try fx.post("limit", ["tweets": 5])
+        let restored = await running.waitUntil(timeout: .seconds(10)) { $0.events.count >= 10 }
+        running.stop()
+        let events = try await running.finish().events
+        #expect(restored, "\(events.count) events")
+        #expect(try fx.rules().map { $0["value"] } == ["python"])
+        #expect(logs.all.contains("syncing them again"))
+        // After the reset the cursor starts over: the same five tweets again.
+        #expect(Array(events.prefix(5).map(\.v2Id)) == Array(events.dropFirst(5).prefix(5).map(\.v2Id)))
+    }
+
     @Test func v11FilterStreamIsSignedAndReconnectsWithAFreshNonce() async throws {
         let fx = try TwitterFixture()
         try fx.post("limit", ["tweets": 20])

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceTesting
 import Testing
 @testable import TwitterPlugins
 
@@ -141,5 +142,46 @@ import Testing
     @Test func droppedTweetsAreNamedByTheirIds() {
         #expect(DropReport.tweetId(Array(#"{"data":{"id":"1630000000000346029","text":"x"}}"#.utf8)) == "1630000000000346029")
         #expect(DropReport.tweetId(Array(#"{"created_at":"x","id":163,"id_str":"163"}"#.utf8)) == "163")
+    }
+}
+
+@Suite struct TweetBufferTests {
+    @Test func aFullBufferRefusesLinesAndKeepsTheRestInOrder() async {
+        let buffer = TweetBuffer(capacity: 10)
+        #expect(buffer.push(Array("aaaa".utf8)))
+        #expect(buffer.push(Array("bbbb".utf8)))
+        #expect(!buffer.push(Array("cccc".utf8)))  // 12 > 10: refused, nothing stored
+        #expect(buffer.bytes == 8)
+        #expect(await buffer.take(max: 10) == [Array("aaaa".utf8), Array("bbbb".utf8)])
+        #expect(buffer.push(Array("dddd".utf8)))
+        buffer.finish()
+        #expect(!buffer.push(Array("e".utf8)))
+        #expect(await buffer.take(max: 10) == [Array("dddd".utf8)])
+        #expect(await buffer.take(max: 10) == nil)
+    }
+
+    @Test func aWaitingConsumerIsWokenByAPushAndByCancellation() async throws {
+        let buffer = TweetBuffer(capacity: 1 << 20)
+        let consumer = Task { await buffer.take(max: 5) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(buffer.push(Array("x".utf8)))
+        #expect(await consumer.value == [Array("x".utf8)])
+        let cancelled = Task { await buffer.take(max: 5) }
+        try await Task.sleep(for: .milliseconds(100))
+        cancelled.cancel()
+        #expect(await cancelled.value == nil)
+    }
+
+    @Test func droppedTweetsAreLoggedWithTheirIds() {
+        let logs = LogCapture()
+        var report = DropReport()
+        report.add(Array(#"{"data":{"id":"111","text":"a"}}"#.utf8))
+        report.add(Array(#"{"data":{"id":"222","text":"b"}}"#.utf8))
+        report.flush(logs.logger, bufferSize: 1024)
+        #expect(logs.count(.warning) == 1)
+        #expect(logs.all.contains("dropped 2 tweets"))
+        #expect(logs.all.contains("111, 222"))
+        report.flush(logs.logger, bufferSize: 1024)
+        #expect(logs.count(.warning) == 1)  // nothing new dropped, nothing said
     }
 }
