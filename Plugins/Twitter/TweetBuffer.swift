@@ -72,6 +72,9 @@ final class TweetBuffer: Sendable {
     /// Bytes waiting.
     var bytes: Int { state.withLock { $0.bytes } }
 
+    /// Lines waiting.
+    var count: Int { state.withLock { $0.lines.count - $0.head } }
+
     private var isDone: Bool { state.withLock { $0.finished && $0.head >= $0.lines.count } }
 
     private func wake() {

@@ -236,8 +236,10 @@ public final class TwitterInput: InputPlugin {
                 do {
                     try await sink.send(events)
                 } catch {
-                    // The pipeline is shutting down: a live stream has nowhere to keep these.
-                    if Task.isCancelled || stopped.load(ordering: .acquiring) { return }
+                    // The pipeline is shutting down: a live stream cannot replay these; say so.
+                    let left = events.count + buffer.count
+                    logger.warning("twitter: \(left) tweets read were not delivered: the pipeline stopped taking events (\(error)); a live stream cannot replay them")
+                    if Task.isCancelled || stopped.load(ordering: .acquiring) || error is QueueClosedError { return }
                     throw error
                 }
             }

@@ -185,6 +185,44 @@ import Testing
         expectNoSecretLogged(fx)
     }
 
+    /// The stream runs unthrottled into a pipeline that takes 150 ms a batch with a 1 MiB
+    /// buffer: the socket is read on (one connection, no stall), what does not fit is dropped,
+    /// and every tweet the fixture sent is either delivered or reported: none silently lost.
+    @Test func aSlowPipelineNeverStallsTheReadAndDropsAreAllReported() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("rate", ["tweets_per_second": 0])
+        try fx.post("limit", ["tweets": 3000])
+        SlowOutput.received.withLock { $0 = 0 }
+        var h = twitterHarness(logs)
+        h.settings.workers = 1
+        let running = try h.start(v2Config(fx, "sample => true buffer_size => \"1mb\" read_timeout => 3") + """
+            output { slow_capture { delay_ms => 150 } }
+            """)
+        #expect(await eventually(timeout: .seconds(20)) { ((try? fx.counters()["tweets_sent"] as? Int) ?? 0) >= 3000 })
+        // The reader kept up: the fixture wrote everything on one connection in a few seconds.
+        #expect(try fx.connections("v2_sample") == 1)
+        var last = -1
+        _ = await eventually(timeout: .seconds(20), every: .milliseconds(500)) {
+            let now = SlowOutput.received.withLock { $0 }
+            defer { last = now }
+            return now == last
+        }
+        running.stop()
+        _ = try await running.finish()
+        let delivered = SlowOutput.received.withLock { $0 }
+        func total(_ pattern: String) -> Int {
+            logs.entries.compactMap { e -> Int? in
+                guard let r = e.message.firstRange(of: pattern) else { return nil }
+                return Int(e.message[..<r.lowerBound].split(separator: " ").last ?? "")
+            }.reduce(0, +)
+        }
+        let dropped = total(" tweets (")
+        let undelivered = total(" tweets read were not delivered")
+        #expect(dropped > 0)
+        #expect(delivered + dropped + undelivered == 3000, "delivered \(delivered), dropped \(dropped), undelivered \(undelivered)")
+        #expect(logs.all.contains("buffer_size"))
+    }
+
     @Test func settingsAreCheckedWithoutConnecting() {
         let h = twitterHarness(logs)
         let noCredentials = h.check(#"input { twitter { keywords => ["x"] } }"#)

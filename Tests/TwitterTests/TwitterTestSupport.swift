@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceTesting
+import Synchronization
 @testable import TwitterPlugins
 
 /// The Twitter fixture (Tests/Fixtures/twitter_fixture.py), driven and read back with the
@@ -94,6 +95,7 @@ enum Samples {
 func twitterHarness(_ logs: LogCapture) -> PipelineHarness {
     var r = PluginRegistry()
     TwitterPlugins.register(into: &r)
+    r.register(SlowOutput.self)
     var h = PipelineHarness(registry: r)
     h.settings.batchSize = 125
     h.logger = logs.logger
@@ -105,4 +107,23 @@ extension Event {
     var v2Id: String? { value("[data][id]")?.stringValue }
 
     func value(_ path: String) -> Value? { (try? FieldReference(parsing: path)).flatMap { self[$0] } }
+}
+
+/// An output that takes `delay_ms` per batch: a pipeline slower than the stream.
+final class SlowOutput: OutputPlugin {
+    static let pluginName = "slow_capture"
+    static let summary = "Test output: counts events, slowly."
+    static let settingSpecs = [SettingSpec("delay_ms", .number, default: 100, doc: "Milliseconds per batch.")]
+    static let received = Mutex(0)
+    let delay: Duration
+
+    init(settings: PluginSettings, context: PluginContext) throws {
+        delay = .milliseconds(try settings.declaredInt("delay_ms"))
+    }
+
+    func write(_ events: [Event]) async throws -> WriteOutcome {
+        try await Task.sleep(for: delay)
+        Self.received.withLock { $0 += events.count }
+        return .delivered
+    }
 }
