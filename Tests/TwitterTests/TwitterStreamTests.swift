@@ -130,6 +130,50 @@ import Testing
         expectNoSecretLogged(fx)
     }
 
+    /// A Logstash file's defaults: `use_samples`, compact events (`full_tweet => false`), here under `target`.
+    @Test func v11SampleStreamMakesLogstashCompactEvents() async throws {
+        let fx = try TwitterFixture()
+        try fx.post("limit", ["tweets": 10])
+        let config = v11Config(fx, #"use_samples => true target => "[tweet]""#).replacingOccurrences(of: "full_tweet => true", with: "")
+        let events = try await collect(config, count: 10)
+        let samples = try Samples.lines("v11.jsonl").prefix(10).compactMap(\.objectValue)
+        #expect(events.count == 10)
+        #expect(try fx.connections("v11_sample") == 1)
+        #expect(try fx.counters()["auth_failures"] as? Int == 0)
+        for (e, t) in zip(events, samples) {
+            let user = t["user"]?.objectValue?["screen_name"]?.stringValue ?? "?"
+            let id = t["id_str"]?.stringValue ?? "?"
+            #expect(e.value("[tweet][user]")?.stringValue == user)
+            #expect(e.value("[tweet][source]")?.stringValue == "http://twitter.com/\(user)/status/\(id)")
+            let text = t["extended_tweet"]?.objectValue?["full_text"]?.stringValue ?? t["text"]?.stringValue
+            #expect(e.value("[tweet][message]")?.stringValue == text)
+            #expect(e.value("[tweet][retweeted]") == .bool(t["retweeted_status"] != nil))
+            #expect(e.timestamp == TwitterEventDecoder.parseV11Date(t["created_at"]?.stringValue ?? ""))
+            #expect(e.value("[tweet][id_str]") == nil)  // compact, not the full object
+        }
+    }
+
+    @Test func useProxySendsTheStreamRequestThroughTheProxy() async throws {
+        let fx = try TwitterFixture()
+        let sink = try HTTPSink()
+        let proxy = sink.base.split(separator: "/").last.map(String.init) ?? ""
+        let parts = proxy.split(separator: ":")
+        let before = try sink.recorded(prefix: "/2/tweets/sample/stream").count
+        let running = try twitterHarness(logs).start(v2Config(fx, """
+            sample => true use_proxy => true proxy_address => "\(parts[0])" proxy_port => \(parts[1])
+            """))
+        let through = await eventually(timeout: .seconds(10)) {
+            ((try? sink.recorded(prefix: "/2/tweets/sample/stream").count) ?? 0) > before
+        }
+        running.stop()
+        _ = try await running.finish()
+        #expect(through)
+        let record = try sink.recorded(prefix: "/2/tweets/sample/stream").last
+        #expect((record?["proxy_target"] as? String)?.hasPrefix(fx.base + "/2/tweets/sample/stream") == true)
+        #expect(try fx.connections("v2_sample") == 0)  // the fixture itself was never reached
+        expectNoSecretLogged(fx)
+    }
+
     @Test func v2StreamDisconnectReconnectsAndContinues() async throws {
         let fx = try TwitterFixture()
         try fx.post("limit", ["tweets": 40])
