@@ -34,7 +34,6 @@ struct TwitterConnectionLoop: Sendable {
                     logger.warning("twitter: the server ended the stream; reconnecting")
                     failure = .disconnected(lasted: ContinuousClock.now - (established ?? ContinuousClock.now))
                 } else {
-                    response.cancel()
                     failure = try await refused(response, &announcedWait)
                 }
             } catch let e as HTTPClientError {
@@ -89,8 +88,12 @@ struct TwitterConnectionLoop: Sendable {
     private func refused(_ response: HTTPStreamingResponse, _ wait: inout Duration?) async throws -> TwitterReconnect.Failure {
         var body: [UInt8] = []
         do {
-            for try await chunk in response.body where body.count < 4096 { body += chunk }
+            for try await chunk in response.body {
+                body += chunk
+                if body.count >= 4096 { break }
+            }
         } catch {}
+        response.cancel()
         let detail = TwitterStreamV2.problem(body) ?? String(decoding: body.prefix(300), as: UTF8.self)
         let status = response.status
         switch status {

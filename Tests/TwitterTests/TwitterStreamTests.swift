@@ -217,7 +217,7 @@ import Testing
         let fx = try TwitterFixture()
         try fx.post("refuse", ["status": 429, "count": 3])
         let running = try twitterHarness(logs).start(v2Config(fx, "sample => true"))
-        #expect(await eventually(timeout: .seconds(10)) { logs.all.contains("rate limited (HTTP 429)") })
+        #expect(await eventually(timeout: .seconds(10)) { logs.all.contains("rate limited (HTTP 429) Too Many Requests") })
         // Twitter's rule: the next attempt no sooner than a minute later.
         try await Task.sleep(for: .seconds(2))
         #expect(try fx.connections("v2_sample") == 1)
