@@ -34,6 +34,10 @@ public final class TwitterInput: InputPlugin {
 
     private static func list(_ names: [String]) -> Value { .array(names.map { .string($0) }) }
 
+    /// `read_timeout` when unset. Not a spec default: it depends on the API ("Handling
+    /// disconnections" for v2; "Connecting to a streaming endpoint", Stalls, for v1.1).
+    static func defaultReadTimeout(_ api: TwitterEventDecoder.APIVersion) -> Double { api == .v2 ? 20 : 90 }
+
     public static let settingSpecs: [SettingSpec] = [
         SettingSpec("bearer_token", .password, doc: "App-only bearer token of the v2 API; with it the input reads the v2 streams."),
         SettingSpec("consumer_key", .string, doc: "OAuth 1.0a consumer (API) key, for the v1.1 streams."),
@@ -67,8 +71,8 @@ public final class TwitterInput: InputPlugin {
         SettingSpec("use_proxy", .boolean, default: false, doc: "Connect through the HTTP proxy `proxy_address`:`proxy_port`."),
         SettingSpec("proxy_address", .string, default: "127.0.0.1", doc: "Host of the HTTP proxy (with `use_proxy`)."),
         SettingSpec("proxy_port", .number, default: 3128, doc: "Port of the HTTP proxy (with `use_proxy`)."),
-        SettingSpec("read_timeout", .duration, default: 20,
-                    doc: "A stream that sends nothing, not even its keep-alive newline, for this long is stalled and reconnected (Twitter: 20 s)."),
+        SettingSpec("read_timeout", .duration,
+                    doc: "A stream that sends nothing, not even its keep-alive newline, for this long is stalled and reconnected. Default: Twitter's rule, 20 s for v2 (a keep-alive every 20 s), 90 s for v1.1 (one every 30 s)."),
         SettingSpec("rate_limit_reset_in", .number, default: 900,
                     doc: "Longest wait, in seconds, before reconnecting after 420/429 (the wait starts at 60 s and doubles)."),
         SettingSpec("buffer_size", .bytes, default: 67_108_864,  // 64 MiB
@@ -150,7 +154,7 @@ public final class TwitterInput: InputPlugin {
         decoder = TwitterEventDecoder(version: api, target: settings.fieldReference("target"),
                                       fullTweet: try settings.declaredBool("full_tweet"), ignoreRetweets: ignoreRetweets)
 
-        let timeout = try settings.declaredDouble("read_timeout")
+        let timeout = settings.seconds("read_timeout") ?? Self.defaultReadTimeout(api)
         guard timeout > 0, timeout <= 3600 else { throw settings.error("read_timeout", "must be between 0 and 3600 seconds") }
         readTimeout = .milliseconds(Int64(timeout * 1000))
         bufferSize = try settings.declaredInt("buffer_size")

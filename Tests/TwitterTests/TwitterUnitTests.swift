@@ -185,3 +185,30 @@ import Testing
         #expect(logs.count(.warning) == 1)  // nothing new dropped, nothing said
     }
 }
+
+@Suite struct TwitterSettingsTests {
+    func input(_ settings: [String: Value]) throws -> TwitterInput {
+        var values = Dictionary(uniqueKeysWithValues: TwitterInput.settingSpecs.compactMap { s in s.defaultValue.map { (s.name, $0) } })
+        values.merge(settings) { $1 }
+        return try TwitterInput(settings: PluginSettings(pluginName: "twitter", id: "twitter_1", values: values),
+                                context: PluginContext(logger: Logger(label: "test"), pipeline: PipelineSettings()))
+    }
+
+    @Test func apiChoiceAndTheReadTimeoutThatGoesWithIt() throws {
+        let v2 = try input(["bearer_token": "b", "keywords": .array([.string("x")])])
+        #expect(v2.api == .v2)
+        #expect(v2.readTimeout == .seconds(20))
+        #expect(v2.v2?.tag == "sluice/main/twitter_1")
+        let v11 = try input(["consumer_key": "k", "consumer_secret": "s", "oauth_token": "t", "oauth_token_secret": "ts",
+                             "keywords": .array([.string("x")])])
+        #expect(v11.api == .v11)
+        #expect(v11.readTimeout == .seconds(90))
+        #expect(v11.v11?.baseURL == "https://stream.twitter.com")
+        // Both given: v2 (v1.1 is shut down), unless asked for.
+        let both = try input(["bearer_token": "b", "consumer_key": "k", "consumer_secret": "s", "oauth_token": "t",
+                              "oauth_token_secret": "ts", "keywords": .array([.string("x")]), "read_timeout": .double(1.5)])
+        #expect(both.api == .v2)
+        #expect(both.readTimeout == .milliseconds(1500))
+        #expect(both.v2?.baseURL == "https://api.twitter.com")
+    }
+}
