@@ -25,14 +25,15 @@ struct TwitterConnectionLoop: Sendable {
             do {
                 let response = try await http.stream(request)
                 if response.status == 200 {
-                    established = .now
+                    let start = ContinuousClock.now
+                    established = start
                     policy.connected()
                     logger.info("twitter: connected to \(request.description)\(attempts > 1 ? " (attempt \(attempts))" : "")")
                     attempts = 0
                     try await read(response, &dropped)
                     if Task.isCancelled || input.stopped.load(ordering: .acquiring) { break }
                     logger.warning("twitter: the server ended the stream; reconnecting")
-                    failure = .disconnected(lasted: ContinuousClock.now - (established ?? ContinuousClock.now))
+                    failure = .disconnected(lasted: ContinuousClock.now - start)
                 } else {
                     failure = try await refused(response, &announcedWait)
                 }
@@ -46,7 +47,10 @@ struct TwitterConnectionLoop: Sendable {
                     logger.warning("twitter: cannot connect: \(e)")
                 }
             } catch {
-                break  // cancelled
+                if Task.isCancelled || input.stopped.load(ordering: .acquiring) { break }
+                // Not expected; never let it end the input quietly.
+                logger.warning("twitter: stream failed: \(error); reconnecting")
+                failure = established.map { .disconnected(lasted: ContinuousClock.now - $0) } ?? .network
             }
             dropped.flush(logger, bufferSize: buffer.capacity)
             let delay = policy.delay(after: failure, rateLimitReset: announcedWait)
