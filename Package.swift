@@ -117,6 +117,8 @@ let package = Package(
         .testTarget(name: "SpooldirTests",
                     dependencies: ["SpooldirPlugins", "StandardPlugins", "SluiceCore", "SluiceTesting"],
                     path: "Tests/SpooldirTests"),
+        .testTarget(name: "TwitterTests", dependencies: ["TwitterPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting", "sluice"],
+                    path: "Tests/TwitterTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice", "SluiceTesting"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

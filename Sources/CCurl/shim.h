@@ -30,6 +30,13 @@ static inline CURLcode sluice_curl_easy_setopt_callback(CURL *h, CURLoption o, s
     return curl_easy_setopt(h, o, v);
 }
 
+/// CURLOPT_XFERINFOFUNCTION's signature: non-zero aborts the transfer.
+typedef int (*sluice_curl_xferinfo_callback)(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+                                             curl_off_t ultotal, curl_off_t ulnow);
+static inline CURLcode sluice_curl_easy_setopt_xferinfo(CURL *h, sluice_curl_xferinfo_callback v) {
+    return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, v);
+}
+
 static inline CURLcode sluice_curl_easy_getinfo_long(CURL *h, CURLINFO i, long *v) {
     return curl_easy_getinfo(h, i, v);
 }

@@ -68,8 +68,9 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
     /// Whole-transfer limit; nil = configuration. `.zero` means no limit.
     public var timeout: Duration?
     public var connectTimeout: Duration?
-    /// Fails the transfer when less than one byte arrived during this long (a stalled
-    /// long-lived stream); nil = never.
+    /// Fails the transfer with a `.timeout` error when no byte was received or sent for this
+    /// long (a stalled long-lived stream, or a server that stopped answering); nil = never.
+    /// Checked about once a second, so it fires between this and a second later.
     public var stallTimeout: Duration?
 
     public init(method: HTTPMethod = .get, url: String, headers: HTTPHeaders = [:], body: [UInt8]? = nil,

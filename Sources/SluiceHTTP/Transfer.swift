@@ -41,6 +41,13 @@ final class Transfer: @unchecked Sendable {
     private var responseBody: [UInt8] = []
     private var headDelivered = false
     private var finished = false
+    /// Stall detection (multi thread): bytes seen (headers and body received, body sent)
+    /// and when that count last changed.
+    private var stallLimit: Duration?
+    private var received: Int64 = 0
+    private var lastActivityBytes: Int64 = 0
+    private var lastActivity = ContinuousClock.now
+    private var stalled = false
 
     /// Builds the easy handle for `request`. `body` is already compressed if it should be.
     init(request: HTTPRequest, body requestBody: [UInt8]?, headers requestHeaders: HTTPHeaders,
@@ -145,8 +152,14 @@ final class Transfer: @unchecked Sendable {
         set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(options.connectTimeout))
         set(CURLOPT_TIMEOUT_MS, Self.milliseconds(options.timeout))
         if let stall = options.stallTimeout {
-            set(CURLOPT_LOW_SPEED_LIMIT, 1)
-            set(CURLOPT_LOW_SPEED_TIME, max(1, Self.milliseconds(stall) / 1000))
+            // Not CURLOPT_LOW_SPEED_*: that averages over seconds, so a healthy stream that
+            // only sends a keep-alive newline every 20 s counts as "too slow" and is cut.
+            // The progress callback runs at least once a second (the multi loop's poll) and
+            // aborts only when no byte at all moved for `stall`.
+            stallLimit = stall
+            set(CURLOPT_NOPROGRESS, 0)
+            check(sluice_curl_easy_setopt_xferinfo(easy, transferProgressCallback))
+            check(sluice_curl_easy_setopt_pointer(easy, CURLOPT_XFERINFODATA, context))
         }
         set(CURLOPT_FOLLOWLOCATION, options.followRedirects ? 1 : 0)
         set(CURLOPT_MAXREDIRS, options.maxRedirects)
@@ -188,7 +201,22 @@ final class Transfer: @unchecked Sendable {
 
     // MARK: receiving (multi thread)
 
+    /// Whether the transfer is stalled: nothing received or sent for `stallLimit`.
+    func progress(sent: Int64) -> Bool {
+        guard let limit = stallLimit else { return false }
+        let now = ContinuousClock.now
+        let bytes = received + sent
+        if bytes != lastActivityBytes {
+            lastActivityBytes = bytes
+            lastActivity = now
+            return false
+        }
+        if now - lastActivity >= limit { stalled = true }
+        return stalled
+    }
+
     func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        received += Int64(line.count)
         var end = line.count
         while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
         let text = Substring(String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self))
@@ -213,6 +241,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     func receiveBody(_ chunk: UnsafeRawBufferPointer) {
+        received += Int64(chunk.count)
         switch waiter {
         case .streaming(_, _, let body, _):
             if !headDelivered { deliverHead() }
@@ -239,6 +268,12 @@ final class Transfer: @unchecked Sendable {
     // MARK: completion (multi thread, once)
 
     func complete(_ code: CURLcode) {
+        if code == CURLE_ABORTED_BY_CALLBACK, stalled, let limit = stallLimit {
+            fail(HTTPClientError(kind: .timeout, request: label,
+                                 message: "no data received for \(Self.milliseconds(limit)) ms (stalled)",
+                                 curlCode: Int(code.rawValue)))
+            return
+        }
         guard code == CURLE_OK else {
             let message = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
             fail(HTTPClientError(kind: HTTPClientError.kind(of: code, viaProxy: viaProxy, message: message), request: label,
@@ -286,6 +321,12 @@ private func transferWriteCallback(_ data: UnsafeMutablePointer<CChar>?, _ size:
     let n = size * count
     Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().receiveBody(UnsafeRawBufferPointer(start: data, count: n))
     return n
+}
+
+private func transferProgressCallback(_ context: UnsafeMutableRawPointer?, _ downloadTotal: curl_off_t,
+                                      _ downloaded: curl_off_t, _ uploadTotal: curl_off_t, _ uploaded: curl_off_t) -> Int32 {
+    guard let context else { return 0 }
+    return Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().progress(sent: Int64(uploaded)) ? 1 : 0
 }
 
 private func transferHeaderCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
