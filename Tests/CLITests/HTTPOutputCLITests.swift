@@ -13,7 +13,9 @@ import Testing
             output { http { url => "http://127.0.0.1:\(port)/x" http_method => "post" format => "ndjson" } }
             """])
         #expect(out.status == 0, "\(out.stderr)")
-        #expect(ContinuousClock.now - begin < .seconds(1))
+        // A check that connected would retry the closed port with backoff for far longer; a
+        // process start takes well under this even on a loaded machine.
+        #expect(ContinuousClock.now - begin < .seconds(5))
     }
 
     @Test func aStartThatCannotSucceedExitsOneNamingThePluginItsPlaceAndTheCause() throws {

@@ -32,8 +32,8 @@ import Testing
         #expect(error?.kind == .timeout)
         #expect(error?.message.contains("stalled") == true)
         #expect(error?.isRetriable == true)
-        // Checked about once a second: between the limit and two seconds later, well before 6 s.
+        // Checked about once a second: after the limit, and before the server's answer at 6 s.
         let took = elapsed(since: start)
-        #expect(took >= .milliseconds(950) && took < .seconds(3))
+        #expect(took >= .milliseconds(950) && took < .milliseconds(5500), "took \(took)")
     }
 }
