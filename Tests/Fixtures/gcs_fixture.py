@@ -12,11 +12,17 @@ survive: a connection dropped mid-chunk ("Resume an interrupted upload": query w
 start again).
 
 Control API on the proxy:
-  POST /_fault  {"mode": "cut", "nth": 2}     the 2nd chunk PUT from now on is cut: half its
-                                              body is read, then the connection is closed
-                                              without an answer (nothing reaches the emulator)
+  POST /_fault  {"mode": "cut", "nth": 2, "times": 2}
+                                              the 2nd chunk PUT from now on, and the next
+                                              times-1 ones, are cut: half the body is read,
+                                              then the connection is closed without an answer
+                                              (nothing reaches the emulator). libcurl sends a
+                                              request again by itself once when a kept-alive
+                                              connection dies before answering: times 2 gets
+                                              past that to the client's own recovery.
                 {"mode": "gone", "nth": 2}    the 2nd chunk PUT answers 410 Gone
-  GET  /_log    [{"method", "path", "content_range", "status"}...] requests since the last reset
+  GET  /_log    [{"method", "path", "content_range", "length", "bearer", "status"}...] requests
+                since the last reset ("bearer": it had an `Authorization: Bearer` header)
   POST /_reset  clear the log and the faults
 """
 import argparse
@@ -73,14 +79,17 @@ class Proxy(BaseHTTPRequestHandler):
                     FAULT.update(body, seen=0)
             return self.reply(200, {"ok": True})
         entry = {"method": self.command, "path": self.path,
-                 "content_range": self.headers.get("Content-Range"), "length": n}
+                 "content_range": self.headers.get("Content-Range"), "length": n,
+                 "bearer": (self.headers.get("Authorization") or "").startswith("Bearer ")}
         fault = None
         if self.command == "PUT" and "upload_id=" in self.path and n > 0:
             with LOCK:
                 if FAULT:
                     FAULT["seen"] += 1
-                    if FAULT["seen"] == FAULT.get("nth", 1):
+                    first = FAULT.get("nth", 1)
+                    if first <= FAULT["seen"] < first + FAULT.get("times", 1):
                         fault = FAULT["mode"]
+                    if FAULT["seen"] >= first + FAULT.get("times", 1) - 1:
                         FAULT.clear()
         if fault == "cut":
             self.rfile.read(n // 2)

@@ -102,7 +102,9 @@ struct GCSFixture {
         _ = try curlJSON("POST", faulty + "/_reset", [String: Any]())
     }
 
-    func fault(_ mode: String, nth: Int) throws { _ = try curlJSON("POST", faulty + "/_fault", ["mode": mode, "nth": nth]) }
+    func fault(_ mode: String, nth: Int, times: Int = 1) throws {
+        _ = try curlJSON("POST", faulty + "/_fault", ["mode": mode, "nth": nth, "times": times])
+    }
 
     /// Requests the proxy saw since the reset.
     func proxyLog() throws -> [[String: Any]] { (try curlJSON("GET", faulty + "/_log")) as? [[String: Any]] ?? [] }
