@@ -204,6 +204,7 @@ public final class GoogleCloudStorageOutput: OutputPlugin {
         }
         wake.yield()
         if let task = uploader.withLock({ $0 }) { await task.value }
+        stage.withLock { $0.client }?.client.http.shutdown()
     }
 
     /// Appends one batch to the current file (opening one, or sealing the last one first when
