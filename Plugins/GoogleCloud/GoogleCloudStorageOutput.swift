@@ -324,11 +324,13 @@ public final class GoogleCloudStorageOutput: OutputPlugin {
                     let delay = backoff.next()
                     failures += 1
                     logger.warning("uploading gs://\(bucket)/\(file.current.object) failed, retrying in \(delay): \(e.message)")
-                    if closing && failures > 3 {
-                        logger.warning("\(file.data) stays staged; it is uploaded at the next start")
+                    // At close a few quick tries, then the files stay for the next start.
+                    let closingNow = stage.withLock { $0.closing }
+                    if closingNow && failures > 3 {
+                        logger.warning("\(file.data) and the files after it stay staged; they are uploaded at the next start")
                         return
                     }
-                    try? await Task.sleep(for: delay)
+                    try? await Task.sleep(for: closingNow ? min(delay, .seconds(1)) : delay)
                 }
             }
         }

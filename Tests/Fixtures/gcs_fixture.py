@@ -21,6 +21,8 @@ Control API on the proxy:
                                               connection dies before answering: times 2 gets
                                               past that to the client's own recovery.
                 {"mode": "gone", "nth": 2}    the 2nd chunk PUT answers 410 Gone
+                {"mode": "forbid"}            every new upload session answers 403 Forbidden
+                                              (a service account without storage.objects.create)
   GET  /_log    [{"method", "path", "content_range", "length", "bearer", "status"}...] requests
                 since the last reset ("bearer": it had an `Authorization: Bearer` header)
   POST /_reset  clear the log and the faults
@@ -82,9 +84,17 @@ class Proxy(BaseHTTPRequestHandler):
                  "content_range": self.headers.get("Content-Range"), "length": n,
                  "bearer": (self.headers.get("Authorization") or "").startswith("Bearer ")}
         fault = None
+        with LOCK:
+            forbid = FAULT.get("mode") == "forbid"
+        if forbid and self.command == "POST" and "uploadType=resumable" in self.path:
+            self.rfile.read(n)
+            entry["status"] = 403
+            with LOCK:
+                LOG.append(entry)
+            return self.reply(403, {"error": {"code": 403, "message": "sluice@p.iam.gserviceaccount.com does not have storage.objects.create access"}})
         if self.command == "PUT" and "upload_id=" in self.path and n > 0:
             with LOCK:
-                if FAULT:
+                if FAULT and FAULT["mode"] != "forbid":
                     FAULT["seen"] += 1
                     first = FAULT.get("nth", 1)
                     if first <= FAULT["seen"] < first + FAULT.get("times", 1):

@@ -143,6 +143,26 @@ import Testing
         #expect(objects.flatMap(\.lines).sorted() == (0..<1000).map { "row \($0) \(pad)" }.sorted())
     }
 
+    /// A refusal no retry can fix (403): the staged file is kept aside (never deleted, never
+    /// uploaded again) and its events go to the dead-letter queue with GCS's reason.
+    @Test func aPermanentRefusalSetsTheFileAsideAndDeadLettersItsEvents() async throws {
+        let dir = try temporaryDirectory("gcs-403")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try gcs.fault("forbid", nth: 1)
+        let config = """
+            output { google_cloud_storage { endpoint => "\(gcs.faulty)" bucket => "\(gcs.bucket)" temp_directory => "\(dir)"
+                     codec => line { format => "%{message}" } flush_interval_secs => 0.2 } }
+            """
+        let result = try await harness().run(config, events: (0..<200).map { Event(message: "row \($0)") })
+        #expect(result.deadLetters.count == 200)
+        #expect(result.deadLetters.allSatisfy { $0.reason.contains("HTTP 403") && $0.reason.contains("storage.objects.create") })
+        #expect(try gcs.objects().isEmpty)
+        let aside = staged(dir).filter { $0.hasSuffix(".data.failed") }
+        #expect(!aside.isEmpty && staged(dir).allSatisfy { $0.hasSuffix(".failed") }, "\(staged(dir))")
+        let kept = try aside.flatMap { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8).split(separator: "\n") }
+        #expect(kept.count == 200)
+    }
+
     /// kill -9 of the real binary while a file is staged (its upload not due yet), then a
     /// restart: the staged file is uploaded, once, and the new run's events too.
     @Test func stagedFilesLeftByKillNineAreUploadedAtRestart() async throws {
