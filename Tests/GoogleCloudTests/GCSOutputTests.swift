@@ -28,8 +28,8 @@ import Testing
     }
 
     @Test func everySampleTweetLandsOnceAsGzippedJSONLines() async throws {
-        let (events, ids) = try sampleTweets()
-        let dir = try temporaryDirectory("gcs-tweets")
+        let (events, ids) = try GoogleTest.sampleTweets()
+        let dir = try GoogleTest.temporaryDirectory("gcs-tweets")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let logs = LogCapture()
         // The seed's settings (a `.p12` key there; the emulator here), small files so there are several.
@@ -57,7 +57,7 @@ import Testing
     /// Logstash's names, the line codec, and a service-account key: every request carries a
     /// token from the token fixture, and no token reaches the logs.
     @Test func plainLinesWithNamesAndAServiceAccountKey() async throws {
-        let dir = try temporaryDirectory("gcs-plain")
+        let dir = try GoogleTest.temporaryDirectory("gcs-plain")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tokens = try TokenFixture()
         let key = try TestKeyPair(email: "gcs-\(UInt32.random(in: 0...UInt32.max))@p.iam.gserviceaccount.com")
@@ -89,7 +89,7 @@ import Testing
     /// The connection drops in the middle of the second chunk: the output asks the session how
     /// far it got and goes on from there, in the same session.
     @Test func interruptedUploadResumesFromTheConfirmedByte() async throws {
-        let dir = try temporaryDirectory("gcs-cut")
+        let dir = try GoogleTest.temporaryDirectory("gcs-cut")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Several cuts in a row: libcurl itself sends a request again once when a kept-alive
         // connection dies, so the output's own recovery is reached only past those.
@@ -123,7 +123,7 @@ import Testing
 
     /// A session GCS forgot (410) is started again from byte 0.
     @Test func expiredSessionStartsOver() async throws {
-        let dir = try temporaryDirectory("gcs-gone")
+        let dir = try GoogleTest.temporaryDirectory("gcs-gone")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try gcs.fault("gone", nth: 2)
         let config = """
@@ -146,7 +146,7 @@ import Testing
     /// A refusal no retry can fix (403): the staged file is kept aside (never deleted, never
     /// uploaded again) and its events go to the dead-letter queue with GCS's reason.
     @Test func aPermanentRefusalSetsTheFileAsideAndDeadLettersItsEvents() async throws {
-        let dir = try temporaryDirectory("gcs-403")
+        let dir = try GoogleTest.temporaryDirectory("gcs-403")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try gcs.fault("forbid", nth: 1)
         let config = """
@@ -166,7 +166,7 @@ import Testing
     /// kill -9 of the real binary while a file is staged (its upload not due yet), then a
     /// restart: the staged file is uploaded, once, and the new run's events too.
     @Test func stagedFilesLeftByKillNineAreUploadedAtRestart() async throws {
-        let dir = try temporaryDirectory("gcs-kill")
+        let dir = try GoogleTest.temporaryDirectory("gcs-kill")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func output(_ extra: String) -> String {
             """

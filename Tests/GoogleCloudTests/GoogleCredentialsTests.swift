@@ -56,12 +56,13 @@ import Testing
 
     @Test func tokenIsRefreshedBeforeItExpires() async throws {
         let key = try TestKeyPair(email: "refresh-\(UInt32.random(in: 0...UInt32.max))@p.iam.gserviceaccount.com")
-        try fixture.register(key, expiresIn: 3)
+        try fixture.register(key, expiresIn: 4)
         let service = try service(["json_key_file": try key.jsonKeyFile(tokenURI: fixture.tokenURI)], logger: LogCapture().logger)
         let http = try HTTPClient(logger: LogCapture().logger)
         defer { http.shutdown() }
-        // 8 s of calls on 3 s tokens: never a 401, because each token is replaced before its end.
-        let end = ContinuousClock.now + .seconds(8)
+        // 10 s of calls on 4 s tokens (refreshed after 2 s): never a 401, because each token is
+        // replaced before its end.
+        let end = ContinuousClock.now + .seconds(10)
         var calls = 0
         while ContinuousClock.now < end {
             #expect(try await api(service, http) == 200)
@@ -71,7 +72,7 @@ import Testing
         let log = try fixture.log(key.email)
         let issued = log.filter { $0["kind"] as? String == "token" }.compactMap { $0["at"] as? Double }
         #expect(issued.count >= 3, "tokens were refreshed: \(issued.count) in \(calls) calls")
-        for (a, b) in zip(issued, issued.dropFirst()) { #expect(b - a < 3, "the next token came before the last expired") }
+        for (a, b) in zip(issued, issued.dropFirst()) { #expect(b - a < 4, "the next token came before the last expired") }
         #expect(!log.contains { $0["kind"] as? String == "api" && $0["status"] as? Int == 401 }, "no request met an expired token")
     }
 

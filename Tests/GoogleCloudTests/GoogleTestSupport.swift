@@ -3,33 +3,36 @@ import SluiceCore
 import SluiceTesting
 @testable import GoogleCloudPlugins
 
-/// Runs a program and fails with its stderr unless it exits 0; returns its stdout.
-@discardableResult
-func run(_ exe: String, _ args: [String]) throws -> String {
-    let r = try runProcess(exe, args)
-    guard r.status == 0 else { throw TestFailure("\(exe) \(args.prefix(3).joined(separator: " ")) exited \(r.status): \(r.stderr)") }
-    return r.output
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-func temporaryDirectory(_ tag: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(tag)-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
-func curlJSON(_ method: String, _ url: String, _ body: Any? = nil) throws -> Any {
-    var args = ["-sS", "--fail", "--noproxy", "*", "--max-time", "20", "-X", method]
-    if let body {
-        args += ["-H", "Content-Type: application/json",
-                 "--data-binary", String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)]
+/// Helpers of the Google Cloud tests (a namespace: other test files share this target).
+enum GoogleTest {
+    /// Runs a program and fails with its stderr unless it exits 0; returns its stdout.
+    @discardableResult
+    static func run(_ exe: String, _ args: [String]) throws -> String {
+        let r = try runProcess(exe, args)
+        guard r.status == 0 else { throw Failure("\(exe) \(args.prefix(3).joined(separator: " ")) exited \(r.status): \(r.stderr)") }
+        return r.output
     }
-    let out = try run("/usr/bin/curl", args + [url])
-    return try JSONSerialization.jsonObject(with: Data(out.utf8), options: [.fragmentsAllowed])
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ d: String) { description = d }
+    }
+
+    static func temporaryDirectory(_ tag: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(tag)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func curlJSON(_ method: String, _ url: String, _ body: Any? = nil) throws -> Any {
+        var args = ["-sS", "--fail", "--noproxy", "*", "--max-time", "20", "-X", method]
+        if let body {
+            args += ["-H", "Content-Type: application/json",
+                     "--data-binary", String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)]
+        }
+        let out = try GoogleTest.run("/usr/bin/curl", args + [url])
+        return try JSONSerialization.jsonObject(with: Data(out.utf8), options: [.fragmentsAllowed])
+    }
 }
 
 /// A throwaway service-account key pair made with the `openssl` command: the private key as
@@ -41,10 +44,10 @@ struct TestKeyPair {
     let publicPEM: String
 
     init(email: String = "sluice-test@project.iam.gserviceaccount.com") throws {
-        dir = try temporaryDirectory("gkey")
+        dir = try GoogleTest.temporaryDirectory("gkey")
         self.email = email
-        try run("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", dir + "/key.pem"])
-        try run("/usr/bin/openssl", ["pkey", "-in", dir + "/key.pem", "-pubout", "-out", dir + "/pub.pem"])
+        try GoogleTest.run("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", dir + "/key.pem"])
+        try GoogleTest.run("/usr/bin/openssl", ["pkey", "-in", dir + "/key.pem", "-pubout", "-out", dir + "/pub.pem"])
         privatePEM = try String(contentsOfFile: dir + "/key.pem", encoding: .utf8)
         publicPEM = try String(contentsOfFile: dir + "/pub.pem", encoding: .utf8)
     }
@@ -62,9 +65,9 @@ struct TestKeyPair {
     /// A `.p12` with `password`; `legacy` uses RC2/3DES as Google's own `.p12` keys do.
     func p12File(password: String, legacy: Bool) throws -> String {
         let path = dir + (legacy ? "/legacy.p12" : "/key.p12")
-        try run("/usr/bin/openssl", ["req", "-new", "-x509", "-key", dir + "/key.pem", "-subj", "/CN=\(email)", "-days", "1",
+        try GoogleTest.run("/usr/bin/openssl", ["req", "-new", "-x509", "-key", dir + "/key.pem", "-subj", "/CN=\(email)", "-days", "1",
                                      "-out", dir + "/cert.pem"])
-        try run("/usr/bin/openssl", ["pkcs12", "-export", "-inkey", dir + "/key.pem", "-in", dir + "/cert.pem",
+        try GoogleTest.run("/usr/bin/openssl", ["pkcs12", "-export", "-inkey", dir + "/key.pem", "-in", dir + "/cert.pem",
                                      "-passout", "pass:\(password)", "-out", path] + (legacy ? ["-legacy"] : []))
         return path
     }
@@ -77,14 +80,14 @@ struct TokenFixture {
     var tokenURI: String { url + "/token" }
 
     func register(_ key: TestKeyPair, expiresIn: Int = 3600, rejectAPI: Bool = false) throws {
-        _ = try curlJSON("POST", url + "/_control/account",
+        _ = try GoogleTest.curlJSON("POST", url + "/_control/account",
                          ["email": key.email, "public_key_pem": key.publicPEM, "expires_in": expiresIn, "reject_api": rejectAPI])
     }
 
-    func revoke(_ email: String) throws { _ = try curlJSON("POST", url + "/_control/revoke", ["email": email]) }
+    func revoke(_ email: String) throws { _ = try GoogleTest.curlJSON("POST", url + "/_control/revoke", ["email": email]) }
 
     func log(_ email: String) throws -> [[String: Any]] {
-        ((try curlJSON("GET", url + "/_control/log")) as? [[String: Any]] ?? []).filter { $0["email"] as? String == email }
+        ((try GoogleTest.curlJSON("GET", url + "/_control/log")) as? [[String: Any]] ?? []).filter { $0["email"] as? String == email }
     }
 }
 
@@ -98,16 +101,16 @@ struct GCSFixture {
     init() throws {
         emulator = try TestServices.url("gcs")
         faulty = try TestServices.url("gcs_faulty")
-        _ = try curlJSON("POST", emulator + "/storage/v1/b?project=sluice-test", ["name": bucket])
-        _ = try curlJSON("POST", faulty + "/_reset", [String: Any]())
+        _ = try GoogleTest.curlJSON("POST", emulator + "/storage/v1/b?project=sluice-test", ["name": bucket])
+        _ = try GoogleTest.curlJSON("POST", faulty + "/_reset", [String: Any]())
     }
 
     func fault(_ mode: String, nth: Int, times: Int = 1) throws {
-        _ = try curlJSON("POST", faulty + "/_fault", ["mode": mode, "nth": nth, "times": times])
+        _ = try GoogleTest.curlJSON("POST", faulty + "/_fault", ["mode": mode, "nth": nth, "times": times])
     }
 
     /// Requests the proxy saw since the reset.
-    func proxyLog() throws -> [[String: Any]] { (try curlJSON("GET", faulty + "/_log")) as? [[String: Any]] ?? [] }
+    func proxyLog() throws -> [[String: Any]] { (try GoogleTest.curlJSON("GET", faulty + "/_log")) as? [[String: Any]] ?? [] }
 
     struct Object {
         let name: String
@@ -134,7 +137,7 @@ struct GCSFixture {
                             "gzipped": gz, "lines": data.decode("utf-8").splitlines()})
             print(json.dumps(out))
             """
-        let out = try run(try TestServices.path("python"), ["-c", script, emulator, bucket])
+        let out = try GoogleTest.run(try TestServices.path("python"), ["-c", script, emulator, bucket])
         let items = (try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]]) ?? []
         return items.map {
             Object(name: $0["name"] as? String ?? "", size: $0["size"] as? Int ?? -1, contentEncoding: $0["encoding"] as? String,
@@ -143,21 +146,23 @@ struct GCSFixture {
     }
 }
 
-/// The 1,000 sample tweets (samples/tweets/v11.jsonl) as events, and their ids.
-func sampleTweets() throws -> (events: [Event], ids: [String]) {
-    var dir = URL(fileURLWithPath: #filePath)
-    while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("samples/tweets/v11.jsonl").path) {
-        dir = dir.deletingLastPathComponent()
-    }
-    let text = try String(contentsOfFile: dir.appendingPathComponent("samples/tweets/v11.jsonl").path, encoding: .utf8)
-    var events: [Event] = []
-    var ids: [String] = []
-    for line in text.split(separator: "\n") where !line.isEmpty {
-        guard let object = try JSON.decode(String(line)).objectValue, let id = object["id_str"]?.stringValue else {
-            throw TestFailure("a sample tweet without id_str")
+extension GoogleTest {
+    /// The 1,000 sample tweets (samples/tweets/v11.jsonl) as events, and their ids.
+    static func sampleTweets() throws -> (events: [Event], ids: [String]) {
+        var dir = URL(fileURLWithPath: #filePath)
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("samples/tweets/v11.jsonl").path) {
+            dir = dir.deletingLastPathComponent()
         }
-        ids.append(id)
-        events.append(Event(fields: object))
+        let text = try String(contentsOfFile: dir.appendingPathComponent("samples/tweets/v11.jsonl").path, encoding: .utf8)
+        var events: [Event] = []
+        var ids: [String] = []
+        for line in text.split(separator: "\n") where !line.isEmpty {
+            guard let object = try JSON.decode(String(line)).objectValue, let id = object["id_str"]?.stringValue else {
+                throw Failure("a sample tweet without id_str")
+            }
+            ids.append(id)
+            events.append(Event(fields: object))
+        }
+        return (events, ids)
     }
-    return (events, ids)
 }
