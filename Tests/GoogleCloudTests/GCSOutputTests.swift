@@ -204,6 +204,8 @@ import Testing
             return now > 0 && now == last
         }
         #expect(settled, "the first run staged its events")
+        // Its input is done, but the run cannot end: no event is acknowledged before its upload.
+        #expect(p.isRunning)
         kill(p.processIdentifier, SIGKILL)
         while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try gcs.objects().isEmpty, "nothing was uploaded before the kill")
