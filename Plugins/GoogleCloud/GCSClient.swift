@@ -26,7 +26,7 @@ enum GCSUploadState: Equatable {
     case complete(GCSObject)
     /// GCS has the first `received` bytes.
     case incomplete(received: Int64)
-    /// The session expired or is unknown (404/410): start a new one.
+    /// The session expired or is unknown (404/410), or refused the byte range (400): start a new one.
     case gone
 }
 
@@ -126,6 +126,10 @@ struct GCSClient: Sendable {
                   let last = Int64(range[range.index(after: dash)...]) else { return .incomplete(received: 0) }
             return .incomplete(received: last + 1)
         case 404, 410:
+            return .gone
+        case 400:
+            // The session and the client disagree on the byte count (gcp-storage-emulator, asked
+            // about an upload that has no byte yet, answers `Range: bytes=0-0`): start over.
             return .gone
         default:
             throw failure(response, "uploading \(name)")

@@ -143,6 +143,23 @@ import Testing
         #expect(objects.flatMap(\.lines).sorted() == (0..<1000).map { "row \($0) \(pad)" }.sorted())
     }
 
+    /// The first chunk is cut: the session has no byte yet, and the upload still completes.
+    @Test func uploadCutInItsFirstChunkCompletes() async throws {
+        let dir = try GoogleTest.temporaryDirectory("gcs-cut1")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try gcs.fault("cut", nth: 1, times: 2)
+        let config = """
+            output { google_cloud_storage { endpoint => "\(gcs.faulty)" bucket => "\(gcs.bucket)" temp_directory => "\(dir)"
+                     codec => line { format => "%{message}" } upload_chunk_size => 262144 flush_interval_secs => 0.5 } }
+            """
+        let events = (0..<500).map { Event(message: "row \($0) \(String(repeating: "z", count: 1000))") }
+        let result = try await harness().run(config, events: events)
+        #expect(result.acks.allSatisfy { $0 == .delivered } && result.deadLetters.isEmpty)
+        #expect(try gcs.objects().flatMap(\.lines).count == 500)
+        #expect(try gcs.proxyLog().contains { $0["status"] as? String == "cut" })
+        #expect(staged(dir).isEmpty)
+    }
+
     /// A refusal no retry can fix (403): the staged file is kept aside (never deleted, never
     /// uploaded again) and its events go to the dead-letter queue with GCS's reason.
     @Test func aPermanentRefusalSetsTheFileAsideAndDeadLettersItsEvents() async throws {
