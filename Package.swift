@@ -42,6 +42,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
                        providers: [.apt(["librdkafka-dev"])]),
+        // OpenSSL's libcrypto (libcurl already links it): PKCS#12 keys of the Google plugins.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMongoC", path: "Sources/CMongoC", pkgConfig: "libmongoc-1.0",
                        providers: [.apt(["libmongoc-dev"])]),
         // CRC-32C with the CPU's instruction, for the persistent queue's record checksums.
@@ -64,7 +67,7 @@ let package = Package(
                 path: "Plugins/Twitter"),
         // `google_cloud_storage` and `google_bigquery` outputs, one credentials type for both.
         .target(name: "GoogleCloudPlugins",
-                dependencies: ["SluiceCore", "SluiceHTTP", .product(name: "Crypto", package: "swift-crypto"),
+                dependencies: ["SluiceCore", "SluiceHTTP", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "_CryptoExtras", package: "swift-crypto")],
                 path: "Plugins/GoogleCloud"),
         .target(name: "StandardPlugins", dependencies: ["SluiceCore"], path: "Plugins/Standard"),
@@ -119,6 +122,9 @@ let package = Package(
                     path: "Tests/SpooldirTests"),
         .testTarget(name: "TwitterTests", dependencies: ["TwitterPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting", "sluice"],
                     path: "Tests/TwitterTests"),
+        .testTarget(name: "GoogleCloudTests",
+                    dependencies: ["GoogleCloudPlugins", "StandardPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
+                    path: "Tests/GoogleCloudTests"),
         .testTarget(name: "CLITests", dependencies: ["SluiceCLI", "sluice", "SluiceTesting"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

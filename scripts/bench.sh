@@ -255,6 +255,44 @@ print('  pymongo insert_many ceiling: %.0f rows/s; sluice/pymongo = %.2f' % (c, 
 }
 mongo_bench
 
+# 3e. generator -> google_cloud_storage output (gzip, json_lines, 100 MB files as the seed) ->
+# gcp-storage-emulator (in memory, from the venv): MiB/s of JSON lines before compression.
+# Bytes per event: the middle event's line (nanosecond @timestamp, this host's name). The
+# objects' lines are counted afterwards over the JSON API.
+gcs_bench() {
+  local n=${BENCH_GCS_EVENTS:-1000000} dir="$WORK/gcs" py=.venv/bin/python pid url bytes
+  [ -x "$py" ] || { echo "generator>gcs: SKIPPED (no .venv: run scripts/services.sh start once)"; return; }
+  rm -rf "$dir"; mkdir -p "$dir"
+  "$py" Tests/Fixtures/gcs_fixture.py --info "$dir/info.json" >"$dir/log" 2>&1 & pid=$!
+  for _ in $(seq 100); do [ -s "$dir/info.json" ] && break; sleep 0.1; done
+  url=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['gcs'])" "$dir/info.json")
+  cat > "$dir/gcs.conf" <<CONF
+input { generator { count => $n message => "$(printf 'x%.0s' $(seq 100))" } }
+output { google_cloud_storage { endpoint => "$url" bucket => "bench" temp_directory => "$dir/staged" log_file_prefix => "bench"
+                                codec => json_lines gzip => true max_file_size_kbytes => 100000 } }
+CONF
+  # What json_lines writes per event (message, @timestamp, @version, host, sequence), uncompressed.
+  bytes=$(printf '{"message":"%s","@version":"1","@timestamp":"2026-01-01T00:00:00.000000000Z","host":"%s","sequence":%d}\n' \
+            "$(printf 'x%.0s' $(seq 100))" "$(hostname)" $((n / 2)) | wc -c)
+  before_each="curl -s \"$url/wipe\" >/dev/null; curl -s -X POST \"$url/storage/v1/b?project=p\" -H 'Content-Type: application/json' -d '{\"name\": \"bench\"}' >/dev/null"
+  measure "generator>gcs emulator (gzip, w2)" "$n" $((n * bytes)) -- "$BIN" -f "$dir/gcs.conf" -w 2 --log.level error
+  before_each=":"
+  local out; out=$("$py" - "$url" <<'PY'
+import gzip, json, sys, urllib.parse, urllib.request
+base = sys.argv[1]
+items = json.load(urllib.request.urlopen(f"{base}/storage/v1/b/bench/o")).get("items", [])
+lines = sum(gzip.decompress(urllib.request.urlopen(f"{base}/storage/v1/b/bench/o/{urllib.parse.quote(i['name'], safe='')}?alt=media").read()).count(b"\n") for i in items)
+print(lines, len(items), sum(int(i["size"]) for i in items))
+PY
+)
+  read -r lines objects gz <<<"$out"
+  echo "  $objects objects, $((gz / 1048576)) MiB gzipped"
+  [ "$lines" -eq "$n" ] || echo "  WARNING: the objects hold $lines lines, expected $n"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+gcs_bench
+
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift

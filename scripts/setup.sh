@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Sluice builds and tests with, if any is missing.
 set -euo pipefail
-# libcurl, librdkafka and libmongoc back the network plugin families (SluiceHTTP, Kafka, MongoDB);
+# libcurl, librdkafka and libmongoc back the network plugin families (SluiceHTTP, Kafka, MongoDB),
+# libssl-dev (OpenSSL's libcrypto) the Google plugins' .p12 keys;
 # kcat and openssl are test clients (Kafka read-back, self-signed certificates for TLS tests).
 packages=(libpcre2-dev zlib1g-dev libmimalloc-dev python3 python3-venv time
-          libcurl4-openssl-dev librdkafka-dev libmongoc-dev kcat openssl curl)
+          libcurl4-openssl-dev libssl-dev librdkafka-dev libmongoc-dev kcat openssl curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Self-test of the Elasticsearch and Twitter fixtures against the running services
+"""Self-test of the Elasticsearch, Twitter, Google token and GCS fixtures against the running services
 (scripts/services.sh start). Python 3 standard library only (unittest, urllib, http.client).
     python3 Tests/Fixtures/test_fixtures.py
 Every test resets the fixture it uses first; a missing service fails with how to start it."""
@@ -368,6 +368,76 @@ class TwitterFixtureTests(unittest.TestCase):
         self.assertEqual(self.v11("/1.1/statuses/filter.json", {"track": "x"}, nonce="same")[0], 200)
         self.assertEqual(self.v11("/1.1/statuses/filter.json", {"track": "x"}, nonce="same")[0], 401)
         self.assertEqual(self.v11("/1.1/statuses/filter.json", {"language": "en"})[0], 406)
+
+
+class GoogleTokenFixtureTests(unittest.TestCase):
+    """The token endpoint accepts only JWTs signed by the account's key and its API only live tokens."""
+
+    def setUp(self):
+        import subprocess
+        import tempfile
+        self.url = service(self, "google_token")
+        self.dir = tempfile.mkdtemp()
+        self.key = os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", self.key],
+                       check=True, capture_output=True)
+        pub = subprocess.run(["openssl", "pkey", "-in", self.key, "-pubout"], check=True, capture_output=True).stdout.decode()
+        self.email = f"fx-{uuid.uuid4().hex[:8]}@p.iam.gserviceaccount.com"
+        self.assertEqual(call("POST", self.url + "/_control/account", {"email": self.email, "public_key_pem": pub})[0], 200)
+
+    def jwt(self, tamper=False, aud=None):
+        import subprocess
+        b64 = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+        now = int(time.time())
+        claims = {"iss": self.email, "scope": "s", "aud": aud or self.url + "/token", "iat": now, "exp": now + 3600}
+        signing = b64(json.dumps({"alg": "RS256", "typ": "JWT"}).encode()) + "." + b64(json.dumps(claims).encode())
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing.encode(),
+                             check=True, capture_output=True).stdout
+        return signing + "." + b64(sig[::-1] if tamper else sig)
+
+    def token(self, assertion):
+        form = urlencode({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}).encode()
+        return call("POST", self.url + "/token", form, {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def test_signed_jwt_gets_a_token_the_api_accepts_until_revoked(self):
+        status, body = self.token(self.jwt())
+        self.assertEqual(status, 200, body)
+        auth = {"Authorization": "Bearer " + body["access_token"]}
+        self.assertEqual(call("GET", self.url + "/api/x", headers=auth)[0], 200)
+        call("POST", self.url + "/_control/revoke", {"email": self.email})
+        self.assertEqual(call("GET", self.url + "/api/x", headers=auth)[0], 401)
+
+    def test_bad_signature_or_audience_is_invalid_grant(self):
+        for assertion in (self.jwt(tamper=True), self.jwt(aud="https://elsewhere/token")):
+            status, body = self.token(assertion)
+            self.assertEqual((status, body["error"]), (400, "invalid_grant"))
+
+
+class GCSFixtureTests(unittest.TestCase):
+    """gcp-storage-emulator behind the fault proxy: resumable uploads, 308 + Range, cut connections."""
+
+    def test_resumable_upload_through_the_proxy_survives_a_cut(self):
+        proxy = service(self, "gcs_faulty")
+        bucket = f"fx-{uuid.uuid4().hex[:8]}"
+        call("POST", proxy + "/_reset", {})
+        self.assertEqual(call("POST", proxy + "/storage/v1/b?project=p", {"name": bucket})[0], 200)
+        req = urllib.request.Request(f"{proxy}/upload/storage/v1/b/{bucket}/o?uploadType=resumable&name=b.log",
+                                     data=b"{}", method="POST", headers={"Content-Type": "application/json"})
+        session = urllib.request.urlopen(req).headers["Location"]
+        self.assertTrue(session.startswith(proxy), session)
+        data = bytes(range(256)) * 2048  # 512 KiB: two chunks
+        put = lambda body, rng: call("PUT", session, body, {"Content-Range": rng, "Content-Type": "application/octet-stream"})
+        self.assertEqual(put(data[:262144], f"bytes 0-262143/{len(data)}")[0], 308)
+        call("POST", proxy + "/_fault", {"mode": "cut", "nth": 1})
+        with self.assertRaises(Exception):
+            put(data[262144:], f"bytes 262144-{len(data) - 1}/{len(data)}")
+        status, _ = put(b"", f"bytes */{len(data)}")
+        self.assertEqual(status, 308)
+        status, obj = put(data[262144:], f"bytes 262144-{len(data) - 1}/{len(data)}")
+        self.assertEqual((status, int(obj["size"])), (200, len(data)))
+        self.assertTrue(obj["crc32c"] and obj["md5Hash"])
+        status, got = call("GET", f"{proxy}/storage/v1/b/{bucket}/o/b.log?alt=media", raw=True)
+        self.assertEqual(got, data)
 
 
 if __name__ == "__main__":
