@@ -78,6 +78,10 @@ final class ElasticsearchClient: Sendable {
             let response: HTTPResponse
             do {
                 response = try await http.execute(HTTPRequest(method: .get, url: base + "/", auth: auth, stallTimeout: stallTimeout))
+            } catch let e as HTTPClientError where e.kind == .timeout {
+                // Connected but slow: writes wait for it (retrying), start need not.
+                logger.warning("elasticsearch: \(e); writes will be retried until it answers")
+                return "unknown"
             } catch {
                 last = "\(error)"
                 continue
@@ -90,6 +94,11 @@ final class ElasticsearchClient: Sendable {
             case 401, 403:
                 throw PluginError("elasticsearch: credentials refused by \(Redaction.url(base)) (HTTP \(response.status)): "
                                   + BulkResponse.requestError(response.body), retriable: false, code: .authentication)
+            case 429, 500...599:
+                // Reachable but busy or blocked: writes wait for it (retrying), start need not.
+                let why = BulkResponse.requestError(response.body)
+                logger.warning("elasticsearch: \(Redaction.url(base)) answered HTTP \(response.status) \(why); writes will be retried until it recovers")
+                return "unknown"
             default:
                 last = "\(Redaction.url(base)): HTTP \(response.status) \(BulkResponse.requestError(response.body))"
             }
