@@ -10,9 +10,9 @@ extension ElasticsearchFixtureTests {
         let es: ESFixture
         init() throws { es = try ESFixture() }
 
-        func output(_ extra: String = "", hosts: String? = nil) -> String {
+        func output(_ extra: String = "", hosts: String? = nil, index: String = "events") -> String {
             """
-            output { elasticsearch { hosts => \(hosts ?? "\"\(es.hostPort)\"") index => "events"
+            output { elasticsearch { hosts => \(hosts ?? "\"\(es.hostPort)\"") index => "\(index)"
                      retry_initial_interval => 0.05 retry_max_interval => 0.5 \(extra) } }
             """
         }
@@ -90,6 +90,22 @@ extension ElasticsearchFixtureTests {
             #expect(docs.count == 300, "_count equals the events sent")
             #expect(Set(docs.map(\.id)).count == 300 && ints(docs, "n") == Array(0..<300))
             #expect(docs.contains { $0.version > 1 }, "some bulks were stored twice: overwritten, not duplicated")
+        }
+
+        @Test func routingPipelineAndCompressionReachTheBulkRequest() async throws {
+            var events = numbered(20)
+            for i in events.indices { events[i].fields.set("app", .string(i % 2 == 0 ? "even" : "odd")) }
+            let result = try await esHarness().run(
+                output(#"routing => "%{app}" pipeline => "enrich-%{app}" http_compression => true"#, index: "logs-%{app}"),
+                events: events)
+            #expect(result.acks == [.delivered] && result.deadLetters.count == 0)
+            #expect(try es.count("logs-even") == 10 && es.count("logs-odd") == 10)
+            let counters = try es.counters()
+            #expect(counters["bulk_items_by_pipeline"] as? [String: Int] == ["enrich-even": 10, "enrich-odd": 10])
+            #expect((counters["gzip_requests"] as? Int ?? 0) >= 1)
+            #expect((counters["bulk_bytes"] as? Int ?? 0) < (counters["bulk_bytes_inflated"] as? Int ?? 0))
+            let doc = try es.get("/logs-even/_doc/" + (try es.documents("logs-even").first?.id ?? "")) as? [String: Any]
+            #expect(doc?["_routing"] as? String == "even")
         }
 
         @Test func workersAndCodecOfTheSeedFileAreAcceptedWithAnInfoLine() async throws {
