@@ -293,6 +293,74 @@ PY
 }
 gcs_bench
 
+# 3f. generator -> elasticsearch output -> the Elasticsearch fixture (Python; ids, versions and
+# mappings kept, sources not), small documents in bulks of 500, against the fixture's own
+# ceiling: a Python `requests` loop sending the same documents in bulks of the same size, two
+# at a time (as two workers do), in the same run.
+es_bench() {
+  local n=${BENCH_ES_EVENTS:-1000000} dir="$WORK/es" url pid py=.venv/bin/python
+  [ -x "$py" ] || py=python3
+  rm -rf "$dir"; mkdir -p "$dir"
+  python3 Tests/Fixtures/es_fixture.py --info "$dir/info.json" >"$dir/log" 2>&1 & pid=$!
+  for _ in $(seq 100); do [ -s "$dir/info.json" ] && break; sleep 0.1; done
+  url=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['elasticsearch'])" "$dir/info.json")
+  before_each="curl -s -X POST $url/_fixture/reset >/dev/null && curl -s -X POST -d '{\"sources\": false}' $url/_fixture/store >/dev/null"
+  cat > "$WORK/es.conf" <<CONF
+input { generator { count => $n message => "Hello world!" } }
+output { elasticsearch { hosts => "$url" index => "bench" flush_size => 500 manage_template => false } }
+CONF
+  local line
+  line=$(measure "generator>elasticsearch fixture (w2)" "$n" 0 -- "$BIN" -f "$WORK/es.conf" -w 2 -b 500 --log.level error)
+  before_each=":"
+  echo "$line"
+  local counters; counters=$(curl -s "$url/_fixture/counters")
+  python3 -c "
+import json, sys
+c = json.loads(sys.argv[1]); n = int(sys.argv[2])
+secs = float(sys.argv[3].split(' s  CPU')[0].split()[-1])
+ok = c['items_by_status'].get('201', 0) + c['items_by_status'].get('200', 0)
+print('  sluice: %d bulk requests (%.0f docs each), %.0f bulk requests/s%s' % (c['bulk_requests'], c['bulk_items'] / max(1, c['bulk_requests']),
+      c['bulk_requests'] / secs, '' if ok == n else '; WARNING: %d documents stored, expected %d' % (ok, n)))" "$counters" "$n" "$line"
+  curl -s -X POST "$url/_fixture/reset" >/dev/null
+  curl -s -X POST -d '{"sources": false}' "$url/_fixture/store" >/dev/null
+  local ceiling
+  ceiling=$("$py" - "$url" "$n" <<'PY'
+import json, sys, threading, time, urllib.request
+url, n = sys.argv[1], int(sys.argv[2])
+size = 500
+def body(start, count):
+    lines = []
+    for i in range(start, start + count):
+        lines.append('{"index":{"_index":"bench","_id":"%020d"}}' % i)
+        lines.append(json.dumps({"message": "Hello world!", "@version": "1", "@timestamp": "2026-12-07T05:00:00.000Z",
+                                 "host": {"name": "bench"}, "event": {"sequence": i}}, separators=(",", ":")))
+    return ("\n".join(lines) + "\n").encode()
+def worker(first, last):
+    import http.client
+    host = url.split("//")[1]
+    conn = http.client.HTTPConnection(host)
+    for start in range(first, last, size):
+        conn.request("POST", "/_bulk?filter_path=errors,items.*.error,items.*.status", body(start, min(size, last - start)),
+                     {"Content-Type": "application/x-ndjson"})
+        r = conn.getresponse(); r.read()
+t0 = time.time()
+half = (n // size // 2) * size
+ts = [threading.Thread(target=worker, args=(0, half)), threading.Thread(target=worker, args=(half, n))]
+for t in ts: t.start()
+for t in ts: t.join()
+print(json.dumps({"docs_per_s": n / (time.time() - t0), "bulks_per_s": (n / size) / (time.time() - t0)}))
+PY
+)
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  python3 -c "
+import json, sys
+c = json.loads(sys.argv[1])
+k = float(sys.argv[2].split('events/s')[0].split()[-1])
+print('  fixture ceiling (python bulk loop, 2 connections, bulks of 500): %.0f docs/s, %.0f bulk requests/s; sluice/ceiling = %.2f' % (c['docs_per_s'], c['bulks_per_s'], k / c['docs_per_s']))" "$ceiling" "$line"
+}
+es_bench
+
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift

@@ -87,11 +87,27 @@ extension String {
     }
 }
 
-/// Standard base64 (RFC 4648 §4) for basic-auth headers.
-enum Base64 {
+/// Standard base64 (RFC 4648 §4) for authorization headers (basic, API keys) and the ids
+/// some services pack in it (Elastic Cloud's `cloud_id`).
+public enum Base64 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    /// The bytes `text` encodes (padding optional), or nil if it is not base64.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var out: [UInt8] = [], acc: UInt32 = 0, bits = 0
+        for c in text.utf8 where c != UInt8(ascii: "=") {
+            guard let v = alphabet.firstIndex(of: c) else { return nil }
+            acc = acc << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+            }
+        }
+        return out
+    }
+
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0

@@ -16,6 +16,8 @@ public enum Secrets {
         "sasl_jaas_config",
         // MongoDB: the connection string carries the password (mongodb://user:pw@host).
         "uri",
+        // Elasticsearch: Elastic Cloud's `user:password`.
+        "cloud_auth",
     ]
 
     /// Whether a setting named `name` usually holds a secret (`password`, `key`,

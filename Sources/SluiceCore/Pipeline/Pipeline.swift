@@ -279,6 +279,9 @@ public final class Pipeline: Sendable {
                 var writesOfBatch: [(output: Int, events: [Event])] = []
                 if unconditional {
                     if !events.isEmpty { writesOfBatch = outputs.indices.map { ($0, events) } }
+                    // The outputs hold the only references: an output's `prepare` changes
+                    // its events in place instead of copying them.
+                    events = []
                 } else {
                     for i in events.indices { router(&events[i], &scratch) }
                     events = []
@@ -321,12 +324,13 @@ public final class Pipeline: Sendable {
     /// until it succeeds or the pipeline is aborted. Returns false when aborted, or when an
     /// event the output gave up on could not be stored in the dead-letter queue.
     private func deliver(_ batch: [Event], to output: any OutputPlugin, id: String) async -> Bool {
-        var backoff = Backoff(initial: .milliseconds(100), max: .seconds(30))
+        var backoff = output.retryBackoff
         let dlq = plan.value.context.deadLetters
         let pluginType = type(of: output).pluginName
         let what = "output \(id)"
         var attempt = 0
         var events = batch
+        output.prepare(&events)
         var stored = true
         while !aborting.load(ordering: .acquiring) {
             attempt += 1

@@ -20,6 +20,8 @@ public struct PluginSettings: Sendable {
     }
 
     public func isSet(_ name: String) -> Bool { values[name] != nil && settingLocations[name] != nil }
+    /// Whether the pipeline file wrote `name` (also for a codec, which has no value here).
+    public func isWritten(_ name: String) -> Bool { settingLocations[name] != nil }
     public subscript(name: String) -> Value? { values[name] }
 
     public func string(_ name: String) -> String? {

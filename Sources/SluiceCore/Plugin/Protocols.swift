@@ -113,12 +113,22 @@ public protocol OutputPlugin: PluginDescribing, AnyObject, Sendable {
     /// out a round trip per batch. A pipeline uses the smallest value of its outputs, and 1
     /// when `pipeline.ordered` keeps order (`true`, or `auto` with one worker).
     var writeConcurrency: Int { get }
+    /// Called once per batch before its first `write`, on the events that every retry of the
+    /// batch will pass again: what an output stores here (a generated document id in
+    /// `@metadata`) is the same on every attempt, so a re-sent batch overwrites instead of
+    /// adding. The default changes nothing.
+    func prepare(_ events: inout [Event])
+    /// The waits between writes of events that failed transiently (Logstash's
+    /// `retry_initial_interval`/`retry_max_interval`). Default: 100 ms doubling to 30 s.
+    var retryBackoff: Backoff { get }
 }
 
 extension OutputPlugin {
     public func start() async throws {}
     public func close() async throws {}
     public var writeConcurrency: Int { 1 }
+    public func prepare(_ events: inout [Event]) {}
+    public var retryBackoff: Backoff { Backoff(initial: .milliseconds(100), max: .seconds(30)) }
 }
 
 /// How a stream is cut into messages before a codec decodes them.
