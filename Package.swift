@@ -110,6 +110,8 @@ let package = Package(
                     path: "Tests/HTTPTests"),
         .testTarget(name: "WebHDFSTests", dependencies: ["WebHDFSPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
                     path: "Tests/WebHDFSTests"),
+        .testTarget(name: "GoogleCloudTests", dependencies: ["GoogleCloudPlugins", "SluiceHTTP", "SluiceCore", "SluiceTesting"],
+                    path: "Tests/GoogleCloudTests"),
         .testTarget(name: "KafkaTests", dependencies: ["KafkaPlugins", "StandardPlugins", "CRdKafka", "SluiceCore", "SluiceTesting"],
                     path: "Tests/KafkaTests"),
         .testTarget(name: "MongoDBTests", dependencies: ["MongoDBPlugins", "CMongoC", "SluiceCore", "SluiceTesting"],

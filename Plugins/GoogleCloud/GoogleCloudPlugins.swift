@@ -4,5 +4,6 @@ import SluiceCore
 /// way to find their endpoint and credentials (`GoogleCredentials`).
 public enum GoogleCloudPlugins {
     public static func register(into registry: inout PluginRegistry) {
+        registry.register(BigQueryOutput.self)
     }
 }
