@@ -1,4 +1,6 @@
 import Foundation
+import SluiceHTTP
+import Synchronization
 import SluiceCore
 import SluiceTesting
 import Testing
@@ -169,5 +171,55 @@ import Testing
         let fixed = try await h.run(bq.output("unknown_fixed", #"csv_schema => "n:INTEGER" ignore_unknown_values => true"#),
                                     events: events, chunkSize: 10)
         #expect(fixed.deadLetters.count == 10 && fixed.deadLetters.allSatisfy { $0.reason.contains("no such field") })
+    }
+}
+
+/// The Authorization header comes from the shared token source; a 401 refreshes it once.
+@Suite(.serialized) struct BigQueryCredentialTests {
+    final class Tokens: GoogleTokenSource {
+        let state = Mutex((issued: 0, invalidated: 0))
+        func authorization() async throws -> String? {
+            "Bearer secret-token-" + String(state.withLock { $0.issued += 1; return $0.issued })
+        }
+        func invalidate() { state.withLock { $0.invalidated += 1 } }
+    }
+
+    @Test func a401RefreshesTheTokenOnceAndNoTokenIsLogged() async throws {
+        let bq = try BigQueryFixture()
+        let logs = LogCapture()
+        let tokens = Tokens()
+        let http = try HTTPClient(configuration: HTTPClientConfiguration(), logger: logs.logger)
+        defer { http.shutdown() }
+        let client = BigQueryClient(http: http, service: GoogleService(baseURL: bq.url, tokens: tokens, emulated: false),
+                                    project: bq.project, dataset: bq.dataset, stallTimeout: nil)
+        _ = try await client.create("auth", schema: [BigQueryField("n", "INT64")])
+        try bq.control("fail", ["status": 401, "count": 1])
+        let body = Array(#"{"rows":[{"insertId":"1","json":{"n":1}}]}"#.utf8)
+        let ok = try await client.insertAll("auth", body: body)
+        #expect(ok.status == 200)
+        #expect(tokens.state.withLock { $0.invalidated } == 1, "the 401 dropped the token")
+        try bq.control("fail", ["status": 401, "count": 2])
+        do {
+            _ = try await client.insertAll("auth", body: body)
+            Issue.record("a second 401 in a row is an error")
+        } catch let e as PluginError {
+            #expect(!e.retriable && e.code == .authentication)
+            #expect(!e.message.contains("secret-token"))
+        }
+        #expect(try bq.query("SELECT n FROM \(bq.table("auth"))").count == 1)
+        #expect(!logs.all.contains("secret-token"))
+    }
+
+    @Test func secretSettingsStayOutOfTheLogs() async throws {
+        let bq = try BigQueryFixture()
+        let logs = LogCapture()
+        var h = bigqueryHarness(logs, batchSize: 10)
+        h.logger.logLevel = .trace
+        try bq.control("fail", ["status": 503, "count": 2])
+        let result = try await h.run(bq.output("secrets", #"schema_mode => "auto" key_password => "p12-password-not-logged""#),
+                                     events: [Event(message: "a")])
+        #expect(result.acks == [.delivered])
+        #expect(logs.all.contains("503"), "the failures were logged")
+        #expect(!logs.all.contains("p12-password-not-logged"))
     }
 }
