@@ -136,13 +136,19 @@ def install_shim(app):
         fields = field_dicts(meta.schema_.fields)
         arrow_schema = tabledata._build_arrow_schema(fields)
         errors, good = {}, []
+        # Convert the whole request at once; only when that fails look for the bad rows one by one.
+        try:
+            tabledata.bq_rows_to_arrow(rows, arrow_schema)
+            convertible = True
+        except (ValueError, TypeError):
+            convertible = False
         for index, row in enumerate(rows):
             value = row.get("json", {})
             unknown = None if body.get("ignoreUnknownValues") else unknown_field(value, fields)
             if unknown:
                 errors[index] = error_row(index, "invalid", f"no such field: {unknown}.", unknown)
                 continue
-            bad = bad_column(value, fields, arrow_schema)
+            bad = None if convertible else bad_column(value, fields, arrow_schema)
             if bad:
                 errors[index] = error_row(index, "invalid", bad[1], bad[0])
                 continue

@@ -6,8 +6,9 @@
   bq_client.py schema URL PROJECT DATASET TABLE
       tables.get; prints the schema's fields.
   bq_client.py insert_loop URL PROJECT DATASET TABLE ROWS_FILE BATCH
-      creates TABLE with the columns of the first row (all STRING), then inserts the JSON rows of
-      ROWS_FILE with insertAll, BATCH rows a request, one request at a time; prints {"rows_per_s": N}.
+      creates TABLE with the columns of the first row of ROWS_FILE (JSON lines, a leading `@` dropped
+      from names as the google_bigquery output does), then inserts the rows with insertAll, BATCH
+      rows a request, one request at a time; prints {"rows_per_s": N}.
 """
 
 import json
@@ -46,14 +47,18 @@ def query(base, project, sql):
 
 
 def insert_loop(base, project, dataset, table, rows_file, batch):
-    rows = [json.loads(line) for line in open(rows_file) if line.strip()]
+    rows = [{k.lstrip("@"): v for k, v in json.loads(line).items()} for line in open(rows_file) if line.strip()]
     path = f"{base}/bigquery/v2/projects/{project}/datasets/{dataset}"
     try:
         call("POST", f"{base}/bigquery/v2/projects/{project}/datasets", {"datasetReference": {"projectId": project, "datasetId": dataset}})
     except urllib.error.HTTPError as e:
         if e.code != 409:
             raise
-    fields = [{"name": k, "type": "STRING"} for k in rows[0]]
+    def column_type(key, value):
+        if key == "timestamp":
+            return "TIMESTAMP"
+        return {bool: "BOOL", int: "INT64", float: "FLOAT64"}.get(type(value), "STRING")
+    fields = [{"name": k, "type": column_type(k, v)} for k, v in rows[0].items()]
     call("POST", f"{path}/tables", {"tableReference": {"tableId": table}, "schema": {"fields": fields}})
     start = time.monotonic()
     for i in range(0, len(rows), batch):
