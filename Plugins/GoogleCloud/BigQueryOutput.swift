@@ -194,7 +194,11 @@ public final class BigQueryOutput: OutputPlugin {
                                           retriable: true, code: .notFound)
                     }
                     var initial = configuredSchema ?? []
-                    if autoSchema { _ = encoder.extend(&initial, known: [], with: events) }
+                    if autoSchema {
+                        _ = encoder.extend(&initial, known: [], with: events)
+                    } else if let overflow = encoder.overflowField, initial[column: overflow] == nil, !initial.isEmpty {
+                        initial.append(BigQueryField(overflow, "JSON"))
+                    }
                     guard !initial.isEmpty else {
                         throw PluginError("no schema for the new table \(table): set csv_schema or json_schema, or schema_mode => auto",
                                           retriable: false)

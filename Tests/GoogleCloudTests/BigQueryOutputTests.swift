@@ -15,10 +15,10 @@ import Testing
     @Test func everySampleTweetLandsOnceWithADerivedSchema() async throws {
         let tweets = try sampleTweets()
         #expect(tweets.count == 1000)
-        let result = try await bigqueryHarness().run(
-            bq.output("tweets", #"schema_mode => "auto" overflow_field => "overflow" batch_size => 200"#),
-            events: tweets, chunkSize: 125)
-        #expect(result.acks.count == 8 && result.acks.allSatisfy { $0 == .delivered })
+        let result = try await bigqueryHarness(batchSize: 250).run(
+            bq.output("tweets", #"schema_mode => "auto" overflow_field => "overflow" batch_size => 250"#),
+            events: tweets, chunkSize: 250)
+        #expect(result.acks.count == 4 && result.acks.allSatisfy { $0 == .delivered })
         #expect(result.deadLetters.isEmpty, "\(result.deadLetters.first?.reason ?? "")")
         let rows = try bq.query("SELECT id_str, user.screen_name AS screen_name FROM \(bq.table("tweets"))")
         let ids = rows.compactMap { $0["id_str"] as? String }
@@ -153,6 +153,20 @@ import Testing
         let lines = try String(contentsOfFile: dir + "/" + (files.first ?? ""), encoding: .utf8).split(separator: "\n")
         #expect(lines.count == bad.count && lines.allSatisfy { $0.contains("not a number") && $0.contains("invalid") })
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    @Test func aFixedSchemaWithAnOverflowColumnKeepsWhatDoesNotFit() async throws {
+        var e = Event(message: "m")
+        e.fields.set("n", "not a number")
+        e.fields.set("extra", ["a": 1])
+        let result = try await bigqueryHarness(batchSize: 10).run(
+            bq.output("fixed_overflow", #"csv_schema => "n:INTEGER,message:STRING" overflow_field => "rest""#), events: [e])
+        #expect(result.deadLetters.isEmpty && result.acks == [.delivered])
+        let rows = try bq.query("SELECT n, message, rest FROM \(bq.table("fixed_overflow"))")
+        #expect(rows.count == 1 && rows.first?["n"] is NSNull && rows.first?["message"] as? String == "m")
+        let rest = (rows.first?["rest"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
+        #expect(rest["n"] as? String == "not a number" && (rest["extra"] as? [String: Int]) == ["a": 1])
+        #expect(rest["timestamp"] == nil && rest["@timestamp"] is String, "fields with no column keep their event names")
     }
 
     @Test func unknownFieldErrorsAreRetriedWithAutoAndRejectedWhenFixed() async throws {
