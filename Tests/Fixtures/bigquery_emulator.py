@@ -5,7 +5,8 @@ output's tests depend on, each the smallest faithful rendition of the documented
 
 * tables.patch / tables.update only changed the emulator's catalog, not its DuckDB table, so
   the next insertAll failed with a 500: the shim adds the new columns (and new fields inside
-  RECORDs) to the DuckDB table with ALTER TABLE ... ADD COLUMN.
+  RECORDs) to the DuckDB table with ALTER TABLE ... ADD COLUMN, and keeps the catalog's field
+  order that of the table (existing columns first), as the emulator inserts by position.
 * insertAll ignored `insertId`: the shim drops rows whose insertId the table already
   received (BigQuery's best-effort de-duplication, here without a time window).
 * insertAll silently dropped fields the table has no column for: the shim reports them as
@@ -65,6 +66,21 @@ def added_columns(old, new, prefix=""):
             inner = path + (".element" if f.get("mode") == "REPEATED" else "")
             out += added_columns(old_by_name[f["name"]].get("fields", []), f.get("fields", []), inner + ".")
     return out
+
+
+def in_table_order(old, new):
+    """`new` with the fields `old` has first, in its order, then the added ones: the order of the
+    DuckDB table after ALTER TABLE ADD COLUMN (the emulator inserts by position)."""
+    by_name = {f["name"]: f for f in new}
+    out = []
+    for f in old:
+        g = by_name.pop(f["name"], None)
+        if g is None:
+            continue  # BigQuery refuses to drop a column; the emulator keeps it in DuckDB anyway
+        if g.get("fields") and f.get("fields"):
+            g = dict(g, fields=in_table_order(f["fields"], g["fields"]))
+        out.append(g)
+    return out + list(by_name.values())
 
 
 def unknown_field(value, fields):
@@ -181,6 +197,7 @@ def install_shim(app):
             async with context.engine.write_lock():
                 for path, duck_type in added_columns(old, body["schema"].get("fields", [])):
                     context.engine.execute(f"ALTER TABLE {ref} ADD COLUMN {path} {duck_type}")
+            body["schema"]["fields"] = in_table_order(old, body["schema"].get("fields", []))
         return await tables.patch_table(project_id, dataset_id, table_id, Body(body), context)
 
     async def control(action: str, request: Request):
