@@ -212,7 +212,13 @@ public final class BigQueryOutput: OutputPlugin {
                 var proposed = current
                 if encoder.extend(&proposed, known: current, with: events) {
                     let added = proposed.columnCount - current.columnCount
-                    current = try await client.patch(table, schema: proposed)
+                    do {
+                        current = try await client.patch(table, schema: proposed)
+                    } catch {
+                        // Another writer may have changed the table: read it again next time.
+                        tables.forget(table)
+                        throw error
+                    }
                     logger.info("google_bigquery: added \(added) columns to table \(table)")
                 }
             }
