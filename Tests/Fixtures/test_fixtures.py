@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Self-test of the Elasticsearch, Twitter, Google token and GCS fixtures against the running services
+"""Self-test of the Elasticsearch, Twitter, Google token, GCS and BigQuery fixtures against the running services
 (scripts/services.sh start). Python 3 standard library only (unittest, urllib, http.client).
     python3 Tests/Fixtures/test_fixtures.py
 Every test resets the fixture it uses first; a missing service fails with how to start it."""
@@ -438,6 +438,53 @@ class GCSFixtureTests(unittest.TestCase):
         self.assertTrue(obj["crc32c"] and obj["md5Hash"])
         status, got = call("GET", f"{proxy}/storage/v1/b/{bucket}/o/b.log?alt=media", raw=True)
         self.assertEqual(got, data)
+
+class BigQueryFixtureTests(unittest.TestCase):
+    """The shim in front of bqemulator (bigquery_emulator.py) behaves as BigQuery's docs say."""
+
+    def setUp(self):
+        self.url = service(self, "bigquery")
+        call("POST", self.url + "/_fixture/reset", {})
+        self.dataset = "fx" + uuid.uuid4().hex[:8]
+        self.base = f"{self.url}/bigquery/v2/projects/p/datasets/{self.dataset}"
+        call("POST", f"{self.url}/bigquery/v2/projects/p/datasets", {"datasetReference": {"projectId": "p", "datasetId": self.dataset}})
+        status, _ = call("POST", self.base + "/tables", {"tableReference": {"tableId": "t"}, "schema": {"fields": [
+            {"name": "n", "type": "INT64"}, {"name": "r", "type": "RECORD", "fields": [{"name": "a", "type": "INT64"}]}]}})
+        self.assertEqual(status, 200)
+
+    def insert(self, rows, **flags):
+        return call("POST", self.base + "/tables/t/insertAll", dict(flags, rows=rows))
+
+    def count(self):
+        _, r = call("POST", f"{self.url}/bigquery/v2/projects/p/queries",
+                    {"query": f"SELECT COUNT(*) FROM `p.{self.dataset}.t`", "useLegacySql": False})
+        return int(r["rows"][0]["f"][0]["v"])
+
+    def test_insert_ids_unknown_fields_invalid_and_stopped_rows(self):
+        self.assertEqual(self.insert([{"insertId": "a", "json": {"n": 1}}])[1]["insertErrors"], [])
+        self.assertEqual(self.insert([{"insertId": "a", "json": {"n": 1}}])[1]["insertErrors"], [])
+        self.assertEqual(self.count(), 1, "a repeated insertId is dropped")
+        _, r = self.insert([{"json": {"n": 2}}, {"json": {"n": "x"}}, {"json": {"r": {"b": 1}}}])
+        reasons = {e["index"]: (e["errors"][0]["reason"], e["errors"][0]["message"]) for e in r["insertErrors"]}
+        self.assertEqual(reasons[0][0], "stopped")
+        self.assertEqual(reasons[1][0], "invalid")
+        self.assertEqual(reasons[2], ("invalid", "no such field: r.b."))
+        self.assertEqual(self.count(), 1, "nothing inserted without skipInvalidRows")
+        _, r = self.insert([{"json": {"n": 2}}, {"json": {"n": "x"}}], skipInvalidRows=True)
+        self.assertEqual([e["index"] for e in r["insertErrors"]], [1])
+        self.assertEqual(self.count(), 2)
+
+    def test_patch_adds_columns_to_the_data_and_faults(self):
+        status, _ = call("PATCH", self.base + "/tables/t", {"schema": {"fields": [
+            {"name": "n", "type": "INT64"}, {"name": "late", "type": "STRING"},
+            {"name": "r", "type": "RECORD", "fields": [{"name": "a", "type": "INT64"}, {"name": "b", "type": "STRING"}]}]}})
+        self.assertEqual(status, 200)
+        self.assertEqual(self.insert([{"json": {"n": 1, "late": "x", "r": {"b": "y"}}}])[1]["insertErrors"], [])
+        call("POST", self.url + "/_fixture/fail", {"status": 503, "count": 1})
+        self.assertEqual(self.insert([{"json": {"n": 2}}])[0], 503)
+        call("POST", self.url + "/_fixture/lose", {"count": 1})
+        self.assertEqual(self.insert([{"insertId": "z", "json": {"n": 3}}])[0], 503)
+        self.assertEqual(self.count(), 2, "a lost response's row was inserted")
 
 
 if __name__ == "__main__":
