@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
 export SLUICE_HOME := $(CURDIR)
 
-.PHONY: all deps build release run test example bench docs fuzz seed1 clean
+.PHONY: all deps build release run test example bench docs fuzz seed1 seed2 clean
 
 all: build
 
@@ -31,12 +31,19 @@ test: deps
 	  python3 Tests/Fixtures/test_fixtures.py && $(SWIFT) test --skip-build --no-parallel; rc=$$?; scripts/services.sh stop; exit $$rc
 	@echo "--- seed 1 end to end, small, with kill -9 of each pipeline (scripts/seed1/run.sh)"
 	@BIN=.build/debug/sluice SEED1_FILES=20 SEED1_KILLS=3 scripts/seed1/run.sh
+	@echo "--- seed 2 end to end, with kill -9 of each Kafka consumer pipeline (scripts/seed2/run.sh)"
+	@BIN=.build/debug/sluice SEED2_KILLS=2 scripts/seed2/run.sh
 	@$(MAKE) --no-print-directory example
 
 # The first reference deployment end to end on local test services, reconciled
 # (SEED1_FILES, SEED1_ROWS, SEED1_KILLS: see scripts/seed1/run.sh).
 seed1: release
 	@scripts/seed1/run.sh
+
+# The second reference deployment (Twitter -> Kafka -> Elasticsearch, GCS, BigQuery) end to
+# end on local test services, reconciled (SEED2_TWEETS, SEED2_KILLS: see scripts/seed2/run.sh).
+seed2: release
+	@scripts/seed2/run.sh
 
 # The custom-plugin example builds against this checkout and runs its filter.
 example:

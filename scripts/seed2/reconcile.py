@@ -22,7 +22,6 @@ TOPIC = "twitter"
 BUCKET = os.environ.get("GCS_BUCKET", "seed2-tweets")
 PROJECT = os.environ.get("BQ_PROJECT", "seed2")
 DATASET = os.environ.get("BQ_DATASET", "twitter")
-TABLE = os.environ.get("BQ_TABLE", "tweets")
 OVERFLOW = os.environ.get("BQ_OVERFLOW", "overflow")
 
 
@@ -121,21 +120,26 @@ def gcs():
 
 
 def bigquery():
+    """Every table of the dataset (one a day: `twitter_YYYYMMDD` by the tweet's time), read back
+    with `jobs.query`."""
     base = SERVICES["bigquery"].rstrip("/")
     ids, overflowed = collections.Counter(), 0
     try:
-        answer = http_json(f"{base}/bigquery/v2/projects/{PROJECT}/queries",
-                           body={"query": f"SELECT id_str, {OVERFLOW} FROM `{PROJECT}.{DATASET}.{TABLE}`",
-                                 "useLegacySql": False, "maxResults": 100000, "timeoutMs": 60000})
+        tables = http_json(f"{base}/bigquery/v2/projects/{PROJECT}/datasets/{DATASET}/tables").get("tables", [])
     except urllib.error.HTTPError as e:
         if e.code == 404:
             return ids, 0
         raise
-    for row in answer.get("rows", []):
-        cells = [c.get("v") for c in row["f"]]
-        ids[str(cells[0])] += 1
-        if cells[1] not in (None, "", "{}"):
-            overflowed += 1
+    for t in tables:
+        table = t["tableReference"]["tableId"]
+        answer = http_json(f"{base}/bigquery/v2/projects/{PROJECT}/queries",
+                           body={"query": f"SELECT id_str, {OVERFLOW} FROM `{PROJECT}.{DATASET}.{table}`",
+                                 "useLegacySql": False, "maxResults": 100000, "timeoutMs": 60000})
+        for row in answer.get("rows", []):
+            cells = [c.get("v") for c in row["f"]]
+            ids[str(cells[0])] += 1
+            if cells[1] not in (None, "", "{}"):
+                overflowed += 1
     return ids, overflowed
 
 
@@ -159,7 +163,7 @@ def main():
     bq_ids, overflowed = bigquery()
     stores = [("Kafka (topic twitter)", kafka(), False), ("Elasticsearch (twitter-*)", elasticsearch(), True),
               (f"GCS (gs://{BUCKET}, {objects} objects)", gcs_ids, False),
-              (f"BigQuery ({DATASET}.{TABLE})", bq_ids, True)]
+              (f"BigQuery ({DATASET}.twitter_*)", bq_ids, True)]
     print(f"{'store':<40}{'tweets':>8}{'missing':>9}{'duplicated':>12}")
     print(f"{'streamed by the Twitter fixture':<40}{sum(expected.values()):>8}")
     ok = sum(expected.values()) > 0

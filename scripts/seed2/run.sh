@@ -61,7 +61,7 @@ export TWITTER_FILE_DIR=$OUT/files
 export ES_HOSTS; ES_HOSTS=$(svc elasticsearch)
 export STORAGE_EMULATOR_HOST; STORAGE_EMULATOR_HOST=$(svc gcs)
 export BIGQUERY_EMULATOR_HOST; BIGQUERY_EMULATOR_HOST=$(svc bigquery)
-export GCS_BUCKET=seed2-tweets GCS_STAGING=$OUT/gcs-staging BQ_PROJECT=seed2 BQ_DATASET=twitter BQ_TABLE=tweets
+export GCS_BUCKET=seed2-tweets GCS_TEMP_DIR=$OUT/gcs-staging BQ_PROJECT=seed2 BQ_DATASET=twitter TWITTER_USE_SAMPLES=true
 "$PY" scripts/seed2/prepare.py
 
 declare -A pid
