@@ -7,7 +7,8 @@ import Synchronization
 /// per partition and in order (`KafkaOffsets`): an unacknowledged or failed batch holds its
 /// partition's offset back, so a restart or a rebalance reads it again (at least once, never
 /// lost). Acknowledged offsets are committed every `auto_commit_interval_ms`, synchronously
-/// for the partitions a rebalance revokes, and at shutdown after waiting (at most
+/// for the partitions a rebalance revokes (after waiting up to 5 s for their batches in
+/// flight, so their next owner reads little again), and at shutdown after waiting (at most
 /// `pipeline.shutdown_timeout`) for the batches in flight. `enable_auto_commit => false` only
 /// turns committing off; librdkafka never commits by itself.
 ///
