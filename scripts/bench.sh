@@ -37,6 +37,11 @@ measure() {
 
 N=${BENCH_EVENTS:-1000000}
 
+# BENCH_ONLY="kafka webhdfs" runs only those blocks (names: pipeline queue file grok http kafka
+# webhdfs mongo gcs es bq startup); all of them by default.
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+
+if want pipeline; then
 # 1. generator -> mutate (add_field, rename, convert) -> null, 2 workers
 cat > "$WORK/gen.conf" <<CONF
 input { generator { count => $N message => "Hello world!" } }
@@ -45,6 +50,9 @@ output { null {} }
 CONF
 measure "generator>mutate>null (w2)" "$N" 0 -- "$BIN" -f "$WORK/gen.conf" -w 2 --log.level error
 
+fi
+
+if want queue; then
 # 1b. generator -> queue -> null: memory queue against the persisted queue (checkpoint.writes 1024)
 cat > "$WORK/q.conf" <<CONF
 input { generator { count => $N message => "$(printf 'x%.0s' $(seq 100))" } }
@@ -57,6 +65,9 @@ measure "generator>memory queue>null" "$N" "$qbytes" -- "$BIN" -f "$WORK/q.conf"
 before_each='rm -rf "$WORK/pq/queue"'
 measure "generator>persisted queue>null" "$N" "$qbytes" -- "$BIN" -f "$WORK/q.conf" -w 2 --log.level error --path.settings "$WORK/pq"
 
+fi
+
+if want file; then
 # 2. file -> file, line codec: 20-byte lines and ~214-byte Apache lines
 [ -f "$WORK/short.log" ] || python3 -c "
 import sys
@@ -76,6 +87,9 @@ CONF
   [ "$out" -eq "$N" ] || echo "  WARNING: $kind.out has $out lines, expected $N"
 done
 
+fi
+
+if want grok; then
 # 3. grok: file -> grok -> file json_lines, 2 workers (issue 3's workloads)
 [ -f "$WORK/people.log" ] || { python3 scripts/make_people.py "$WORK" 1 "$N" && mv "$WORK/person_info_1.log" "$WORK/people.log"; }
 grok_bench() {
@@ -95,6 +109,8 @@ CONF
 }
 grok_bench "file>grok COMBINEDAPACHELOG>json" apache '%{COMBINEDAPACHELOG}'
 grok_bench "file>grok people (4 fields)>json" people '%{INT:age:int} %{WORD:gender} %{NUMBER:height:float} %{NUMBER:weight:float}'
+
+fi
 
 # 3b. generator -> http output (ndjson, batches of 125) -> the HTTP sink fixture, against the
 # sink's own ceiling: curl posting the same number of same-sized bodies over kept-alive
@@ -135,7 +151,7 @@ CONF
     s = (b - a) / 1e9
     printf "  sluice sent %d requests (%.0f events each); curl ceiling: %.0f requests/s = %.0f events/s\n", r, n / r, c / s, c * 125 / s }'
 }
-http_bench
+want http && http_bench
 before_each=":"
 
 # 3c. generator -> kafka output (librdkafka's mock cluster, acks=1, lz4), ~100-byte messages,
@@ -157,74 +173,153 @@ CONF
   local line
   line=$(measure "generator>kafka (mock, acks=1, lz4)" "$n" "$((n * 100))" -- "$BIN" -f "$WORK/kafka.conf" -w 2 --log.level error)
   echo "$line"
+  # The ceiling: kcat -P writing the same N lines (what the generator's events encode to), once
+  # with the producer settings the kafka output uses by default (linger_ms 1, batch_size 16384,
+  # buffer_memory 32 MiB: the fair comparison) and once with librdkafka's defaults (linger 5 ms,
+  # 1 MB batches: fewer, larger requests).
   awk -v n="$n" -v m="$msg" 'BEGIN { for (i = 0; i < n; i++) print m }' > "$WORK/kafka.msgs"
-  local t0 t1
-  t0=$(date +%s%N)
-  kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
-  t1=$(date +%s%N)
-  awk -v n="$n" -v a="$t0" -v b="$t1" -v line="$line" 'BEGIN {
-    split(line, f, "events/s"); k = f[1]; sub(/ +$/, "", k); sub(/.* /, "", k)
-    c = n / ((b - a) / 1e9)
-    printf "  kcat -P ceiling: %.0f messages/s; sluice/kcat = %.2f\n", c, k / c }'
+  local same=(-X linger.ms=1 -X batch.size=16384 -X queue.buffering.max.kbytes=32768) kline
+  kline=$(measure "  kcat -P, the output's settings" "$n" "$((n * 100))" -- \
+    kcat -P -b "$boot" -t bench-kcat-same -z lz4 -X acks=1 "${same[@]}" -l "$WORK/kafka.msgs")
+  echo "$kline"
+  ratio "$line" "$kline" "  sluice/kcat -P (same settings)"
+  kline=$(measure "  kcat -P, librdkafka defaults" "$n" "$((n * 100))" -- \
+    kcat -P -b "$boot" -t bench-kcat-default -z lz4 -X acks=1 -l "$WORK/kafka.msgs")
+  echo "$kline"
+  ratio "$line" "$kline" "  sluice/kcat -P (defaults)"
 
   # kafka input -> stdout with the dots codec (one byte per event, as good as null): the
   # input never ends by itself, so a reader counts N bytes from a fifo and then stops the
-  # pipeline with SIGTERM. Each run reads the topic from the start in a new group.
+  # pipeline with SIGTERM. Each run reads the topic from the start in a new group. The reader
+  # also notes the time from the first event to the last one ("steady"): the mock cluster
+  # makes every new group wait ~3 s before its first assignment.
+  kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
+  cat > "$WORK/count.py" <<'PY'
+import sys, time
+n, unit, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+got, first, src = 0, None, sys.stdin.buffer
+while got < n:
+    b = src.read1(1 << 16)
+    if not b: break
+    if first is None: first = time.monotonic()
+    got += len(b) if unit == "bytes" else b.count(b"\n")
+open(out, "a").write("%f\n" % (time.monotonic() - first if first else 0))
+PY
   cat > "$WORK/kafka-in.conf" <<CONF
 input { kafka { bootstrap_servers => "$boot" topics => ["bench-kcat"] group_id => "bench-\${BENCH_GROUP}"
                 auto_offset_reset => "earliest" } }
 output { stdout { codec => dots } }
 CONF
   before_each='export BENCH_GROUP=$RANDOM$RANDOM'
-  rm -f "$WORK/kafka.fifo"; mkfifo "$WORK/kafka.fifo"
+  rm -f "$WORK/kafka.fifo" "$WORK/steady."*; mkfifo "$WORK/kafka.fifo"
   line=$(measure "kafka (mock, lz4)>null (w2)" "$n" "$((n * 100))" -- bash -c "
     '$BIN' -f '$WORK/kafka-in.conf' -w 2 --log.level error > '$WORK/kafka.fifo' & p=\$!
-    head -c $n < '$WORK/kafka.fifo' > /dev/null; kill -TERM \$p; wait \$p")
+    python3 '$WORK/count.py' $n bytes '$WORK/steady.sluice' < '$WORK/kafka.fifo'; kill -TERM \$p; wait \$p")
+  echo "$line"; steady sluice
+  # The ceilings: kcat as a member of a new group too (-G, the same subscribe/join path), and
+  # kcat -C (partitions assigned, no group: no join wait).
+  kline=$(measure "  kcat -G (group consumer)" "$n" "$((n * 100))" -- bash -c "
+    kcat -b '$boot' -G bench-kcat-\$BENCH_GROUP -X auto.offset.reset=earliest -e -q bench-kcat |
+      python3 '$WORK/count.py' $n lines '$WORK/steady.kcat-G'")
+  echo "$kline"; steady kcat-G
+  ratio "$line" "$kline" "  sluice/kcat -G"
   before_each=":"
-  echo "$line"
-  # The ceiling: kcat as a member of a new group too (-G; both wait out the mock's ~3 s join).
-  t0=$(date +%s%N)
-  got=$(kcat -b "$boot" -G "bench-kcat-$RANDOM" -X auto.offset.reset=earliest -e -q bench-kcat | wc -l)
-  t1=$(date +%s%N)
-  [ "$got" -eq "$n" ] || echo "  WARNING: kcat read $got messages, expected $n"
+  kline=$(measure "  kcat -C (assigned, no group)" "$n" "$((n * 100))" -- bash -c "
+    kcat -b '$boot' -C -t bench-kcat -o beginning -e -q | python3 '$WORK/count.py' $n lines '$WORK/steady.kcat-C'")
+  echo "$kline"; steady kcat-C
+  ratio "$line" "$kline" "  sluice/kcat -C"
   kill "$mock" 2>/dev/null || true
   wait "$mock" 2>/dev/null || true
-  awk -v n="$n" -v a="$t0" -v b="$t1" -v line="$line" 'BEGIN {
-    split(line, f, "events/s"); k = f[1]; sub(/ +$/, "", k); sub(/.* /, "", k)
-    c = n / ((b - a) / 1e9)
-    printf "  kcat -G (group consumer) ceiling: %.0f messages/s; sluice/kcat = %.2f\n", c, k / c }'
 }
-kafka_bench
+# ratio LINE CEILING_LINE LABEL: events/s of LINE over those of CEILING_LINE.
+ratio() {
+  awk -v a="$1" -v b="$2" -v label="$3" 'function rate(l, f) { split(l, f, "events/s"); sub(/ +$/, "", f[1]); sub(/.* /, "", f[1]); return f[1] }
+    BEGIN { printf "%s = %.2f\n", label, rate(a) / rate(b) }'
+}
+# steady NAME: events/s from the first event to the last, median of the runs' figures.
+steady() {
+  sort -n "$WORK/steady.$1" | awk -v n="$N" -v name="$1" '{ s[NR] = $1 } END { m = s[int((NR + 1) / 2)]
+    printf "    %s steady (first to last event): %.0f events/s\n", name, n / m }'
+}
+want kafka && kafka_bench
 
-# 3d. generator -> webhdfs output -> the WebHDFS fixture (Python: each append is two requests,
-# namenode 307 then datanode), seed-1-like 18-byte rows, default batches of 125 and batches of
-# 1,000; the line count is checked in the fixture's data directory.
+# Seed 1's spool (issue 13): BENCH_SPOOL_FILES (1,000) files of 1,000 `age gender height
+# weight` rows written once by scripts/seed1/produce.py into a template directory. Each run gets
+# hard links to the first FILES of them in a fresh spool (the input deletes each file once every
+# row of it was acknowledged), and `spool-run.sh` stops Sluice with SIGTERM once the spool is
+# empty: the time covers reading, writing and the acknowledgement of every row.
+SPOOL_SRC="$WORK/spool-src"
+make_spool() {
+  local want_files=${BENCH_SPOOL_FILES:-1000}
+  if [ "$(cat "$SPOOL_SRC/.person_info.next" 2>/dev/null || echo 0)" -lt "$want_files" ]; then
+    rm -rf "$SPOOL_SRC"
+    python3 scripts/seed1/produce.py --dir "$SPOOL_SRC" --files "$want_files" --rows 1000 --seed 1
+  fi
+  cat > "$WORK/spool-run.sh" <<'SH'
+#!/usr/bin/env bash
+# spool-run.sh DIR COMMAND...: runs COMMAND until DIR holds no visible file (looked at every
+# 0.1 s: `find -quit` stops at the first name, a glob would list and sort them all), then SIGTERM.
+dir=$1; shift
+"$@" & p=$!
+rm -f "$dir.wait"; mkfifo "$dir.wait"; exec 9<>"$dir.wait"  # `read -t` on it sleeps without a fork
+while [ -n "$(find "$dir" -mindepth 1 -maxdepth 1 ! -name '.*' -print -quit)" ]; do
+  kill -0 "$p" 2>/dev/null || { wait "$p"; exit 1; }
+  read -r -t 0.1 -u 9 || true
+done
+kill -TERM "$p"; wait "$p"
+SH
+  chmod +x "$WORK/spool-run.sh"
+}
+# fill_spool DIR FILES: DIR, emptied, with links to the first FILES template files.
+fill_spool() {
+  rm -rf "$1" "$1.data"; mkdir -p "$1"
+  (cd "$SPOOL_SRC" && seq 0 $(($2 - 1)) | sed 's/.*/person_info_&.log/' | xargs ln -t "$1")
+}
+spool_bytes() { (cd "$SPOOL_SRC" && seq 0 $(($1 - 1)) | sed 's/.*/person_info_&.log/' | xargs cat | wc -c); }
+
+# 3d. generator and spooldir -> webhdfs output -> the WebHDFS fixture (Python: each append is
+# two requests, namenode 307 then datanode), seed-1-like 18-byte rows, default batches of 125
+# and batches of 1,000; the line count is checked in the fixture's data directory.
 webhdfs_bench() {
   local n=${BENCH_HDFS_EVENTS:-200000} dir="$WORK/webhdfs" nn pid b
   rm -rf "$dir"; mkdir -p "$dir"
   python3 Tests/Fixtures/webhdfs_fixture.py --dir "$dir/data" --info "$dir/info.json" >"$dir/log" 2>&1 & pid=$!
   for _ in $(seq 100); do [ -s "$dir/info.json" ] && break; sleep 0.1; done
   nn=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['webhdfs_namenode'].rsplit(':', 1)[1])" "$dir/info.json")
+  local out="output { webhdfs { host => \"127.0.0.1\" port => $nn user => \"bench\" path => \"/bench/rows.log\" flush_size => FLUSH
+                   codec => line { format => \"%{message}\" } } }"
   for b in 125 1000; do
     before_each='rm -rf "$WORK/webhdfs/data/bench"'
-    cat > "$WORK/webhdfs.conf" <<CONF
-input { generator { count => $n message => "22 male 174.2 71.5" } }
-output { webhdfs { host => "127.0.0.1" port => $nn user => "bench" path => "/bench/rows.log" flush_size => $b
-                   codec => line { format => "%{message}" } } }
-CONF
+    { echo "input { generator { count => $n message => \"22 male 174.2 71.5\" } }"; echo "${out/FLUSH/$b}"; } > "$WORK/webhdfs.conf"
     measure "generator>webhdfs fixture (w2, b$b)" "$n" $((n * 19)) -- "$BIN" -f "$WORK/webhdfs.conf" -w 2 -b "$b" --log.level error
-    local out; out=$(cat "$dir"/data/bench/* | wc -l)
-    [ "$out" -eq "$n" ] || echo "  WARNING: webhdfs files hold $out lines, expected $n"
+    local lines; lines=$(cat "$dir"/data/bench/* | wc -l)
+    [ "$lines" -eq "$n" ] || echo "  WARNING: webhdfs files hold $lines lines, expected $n"
+  done
+  # Issue 13: spooldir (seed 1's files) -> webhdfs.
+  local files=${BENCH_SPOOL_FILES:-1000} spool="$WORK/spool-hdfs"
+  make_spool
+  n=$((files * 1000))
+  for b in 125 1000; do
+    before_each='rm -rf "$WORK/webhdfs/data/bench"; fill_spool "$WORK/spool-hdfs" '"$files"
+    # The input's chunks (batch_size) as large as the pipeline's batches, as the generator's are.
+    { echo "input { spooldir { path => \"$spool\" delete_policy => \"immediate\" batch_size => $b } }"; echo "${out/FLUSH/$b}"; } > "$WORK/spool-webhdfs.conf"
+    measure "spooldir>webhdfs fixture (w2, b$b)" "$n" "$(spool_bytes "$files")" -- "$WORK/spool-run.sh" "$spool" \
+      "$BIN" -f "$WORK/spool-webhdfs.conf" -w 2 -b "$b" --log.level error --path.data "$spool.data"
+    local lines; lines=$(cat "$dir"/data/bench/* | wc -l)
+    [ "$lines" -eq "$n" ] || echo "  WARNING: webhdfs files hold $lines lines, expected $n"
   done
   before_each=":"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
-webhdfs_bench
+want webhdfs && webhdfs_bench
 
-# 3d. generator -> mongodb output (nx-27017, bulk_size 900, isodate), against pymongo's
-# insert_many (unordered, 900 a batch) of the same documents to the same server in the same run:
-# the server is the limit there, so the ratio says what Sluice adds.
+# 3e. generator and spooldir -> mongodb output (nx-27017, bulk_size 900, isodate), each against
+# pymongo's insert_many (unordered, 900 a batch) to the same server in the same run: the
+# generator's documents, and for the spool exactly the documents Sluice wrote (read back, then
+# inserted again into another collection). The server is the limit, so the ratio says what
+# Sluice adds. nx-27017 takes ~5,000 rows/s: the spool run uses BENCH_MONGO_FILES (20) of the
+# 1,000 files unless told otherwise.
 mongo_bench() {
   local n=${BENCH_MONGO_EVENTS:-20000} srv uri py=.venv/bin/python client=Tests/Fixtures/mongo_client.py
   [ -x "$py" ] || { echo "generator>mongodb: SKIPPED (no .venv: run scripts/services.sh start once)"; return; }
@@ -233,27 +328,43 @@ mongo_bench() {
     >"$WORK/mongo/server.log" 2>&1 & srv=$!
   for _ in $(seq 100); do [ -f "$WORK/mongo/info.json" ] && break; sleep 0.1; done
   uri=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['mongodb'])" "$WORK/mongo/info.json")
-  cat > "$WORK/mongo.conf" <<CONF
-input { generator { count => $n message => "Hello world!" } }
-output { mongodb { uri => "$uri" database => "bench" collection => "sluice" isodate => true bulk_size => 900 } }
-CONF
-  before_each="\"$py\" $client drop $uri bench sluice >/dev/null"
-  local line
-  line=$(measure "generator>mongodb (nx-27017)" "$n" 0 -- "$BIN" -f "$WORK/mongo.conf" -w 2 --log.level error)
-  before_each=":"
-  echo "$line"
-  local count; count=$("$py" $client count "$uri" bench sluice)
-  [ "$count" = "{\"count\": $n}" ] || echo "  WARNING: bench.sluice holds $count documents, expected $n"
-  local ceiling; ceiling=$("$py" $client insert_many "$uri" bench pymongo "$n" 900)
-  kill "$srv" 2>/dev/null || true
-  wait "$srv" 2>/dev/null || true
-  "$py" -c "
+  local out="output { mongodb { uri => \"$uri\" database => \"bench\" collection => \"sluice\" isodate => true bulk_size => 900 } }"
+  mongo_ratio() {
+    "$py" -c "
 import json, sys
 c = json.loads(sys.argv[1])['rows_per_s']
 k = float(sys.argv[2].split('events/s')[0].split()[-1])
-print('  pymongo insert_many ceiling: %.0f rows/s; sluice/pymongo = %.2f' % (c, k / c))" "$ceiling" "$line"
+print('  pymongo insert_many ceiling: %.0f rows/s; sluice/pymongo = %.2f' % (c, k / c))" "$1" "$2"
+  }
+  count_is() {
+    local count; count=$("$py" $client count "$uri" bench sluice)
+    [ "$count" = "{\"count\": $1}" ] || echo "  WARNING: bench.sluice holds $count documents, expected $1"
+  }
+  { echo "input { generator { count => $n message => \"Hello world!\" } }"; echo "$out"; } > "$WORK/mongo.conf"
+  before_each="\"$py\" $client drop $uri bench sluice >/dev/null"
+  local line
+  line=$(measure "generator>mongodb (nx-27017)" "$n" 0 -- "$BIN" -f "$WORK/mongo.conf" -w 2 --log.level error)
+  echo "$line"
+  count_is "$n"
+  mongo_ratio "$("$py" $client insert_many "$uri" bench pymongo "$n" 900)" "$line"
+
+  # Issue 13: spooldir (seed 1's files) -> mongodb.
+  local files=${BENCH_MONGO_FILES:-20} spool="$WORK/spool-mongo"
+  make_spool
+  n=$((files * 1000))
+  { echo "input { spooldir { path => \"$spool\" delete_policy => \"immediate\" batch_size => 125 } }"; echo "$out"; } > "$WORK/spool-mongo.conf"
+  before_each="\"$py\" $client drop $uri bench sluice >/dev/null; fill_spool \"$spool\" $files"
+  line=$(measure "spooldir>mongodb (nx-27017)" "$n" "$(spool_bytes "$files")" -- "$WORK/spool-run.sh" "$spool" \
+    "$BIN" -f "$WORK/spool-mongo.conf" -w 2 --log.level error --path.data "$spool.data")
+  before_each=":"
+  echo "$line"
+  count_is "$n"
+  "$py" $client drop "$uri" bench pymongo >/dev/null
+  mongo_ratio "$("$py" $client insert_copy "$uri" bench sluice pymongo 900)" "$line"
+  kill "$srv" 2>/dev/null || true
+  wait "$srv" 2>/dev/null || true
 }
-mongo_bench
+want mongo && mongo_bench
 
 # 3e. generator -> google_cloud_storage output (gzip, json_lines, 100 MB files as the seed) ->
 # gcp-storage-emulator (in memory, from the venv): MiB/s of JSON lines before compression.
@@ -291,7 +402,7 @@ PY
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
-gcs_bench
+want gcs && gcs_bench
 
 # 3f. generator -> elasticsearch output -> the Elasticsearch fixture (Python; ids, versions and
 # mappings kept, sources not), small documents in bulks of 500, against the fixture's own
@@ -359,7 +470,7 @@ c = json.loads(sys.argv[1])
 k = float(sys.argv[2].split('events/s')[0].split()[-1])
 print('  fixture ceiling (python bulk loop, 2 connections, bulks of 500): %.0f docs/s, %.0f bulk requests/s; sluice/ceiling = %.2f' % (c['docs_per_s'], c['bulks_per_s'], k / c['docs_per_s']))" "$ceiling" "$line"
 }
-es_bench
+want es && es_bench
 
 # 3g. generator -> google_bigquery (insertAll, 500 rows a request, schema_mode auto) against
 # the BigQuery test service (bqemulator behind Tests/Fixtures/bigquery_emulator.py), and the
@@ -398,8 +509,9 @@ c = json.loads(sys.argv[1])['rows_per_s']
 k = float(sys.argv[2].split('events/s')[0].split()[-1])
 print('  direct insertAll ceiling: %.0f rows/s; sluice/direct = %.2f' % (c, k / c))" "$ceiling" "$line"
 }
-bq_bench
+want bq && bq_bench
 
+want startup || exit 0
 # 4. start-up: `sluice version` and `sluice check` on a 200-line config (mean of 20 runs)
 startup() {
   local name=$1; shift

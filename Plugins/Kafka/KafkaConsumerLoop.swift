@@ -17,7 +17,8 @@ struct PolledBatch: Sendable {
 /// never runs on Swift's cooperative pool. The thread decodes records into events and hands
 /// them, one batch at a time, to the input's task (`handoff`), which sends them into the
 /// pipeline. It commits acknowledged offsets every `commitInterval`, and on every revocation
-/// for the revoked partitions; at `stop` it waits (bounded) for what is in flight, commits
+/// for the revoked partitions once their batches in flight were acknowledged (bounded by
+/// `revokeTimeout`); at `stop` it waits (bounded) for what is in flight, commits
 /// what was acknowledged and leaves the group.
 ///
 /// Backpressure: while the pipeline is full the handoff slot stays taken and the thread waits
@@ -34,6 +35,9 @@ final class KafkaConsumerLoop: @unchecked Sendable {
         var commitInterval: Duration?
         /// How long `stop` waits for the acknowledgements of batches in flight.
         var settleTimeout: Duration
+        /// How long a revocation waits for the acknowledgements of the revoked partitions'
+        /// batches in flight before committing (the group waits for this member meanwhile).
+        var revokeTimeout: Duration = .seconds(5)
     }
 
     /// Appends the events of one record (decoded, decorated).
@@ -172,12 +176,32 @@ final class KafkaConsumerLoop: @unchecked Sendable {
             pending.drop(Set(partitions))
             assigned.subtract(partitions)
             if !lost, options.commitInterval != nil {
+                settle(partitions)
                 let acknowledged = offsets.acknowledged(partitions)
                 if let e = consumer.commitSync(acknowledged) {
                     logger.warning("kafka: cannot commit the offsets of revoked partitions: \(e); their unacknowledged events will be read again")
                 }
             }
             offsets.forget(partitions)
+        }
+    }
+
+    /// Waits (up to `revokeTimeout`) until no batch holding records of `partitions` is
+    /// waiting for its acknowledgement, so that the commit before they go covers as much as
+    /// possible and their next owner reads little again. Runs inside the rebalance callback:
+    /// the group waits for it (well within `max.poll.interval.ms`).
+    private func settle(_ partitions: [TopicPartition]) {
+        let inFlight = offsets.waiting(partitions)
+        guard inFlight > 0 else { return }
+        logger.info("kafka: waiting up to \(options.revokeTimeout) for the acknowledgements of \(inFlight) batches of the revoked partitions")
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.revokeTimeout
+        while offsets.waiting(partitions) > 0, clock.now < deadline, !stopping.load(ordering: .relaxed) {
+            usleep(5_000)
+        }
+        let left = offsets.waiting(partitions)
+        if left > 0 {
+            logger.warning("kafka: \(left) batches of the revoked partitions were not acknowledged within \(options.revokeTimeout); their next owner reads them again")
         }
     }
 

@@ -125,4 +125,9 @@ final class KafkaOffsets: Sendable {
 
     /// Batches sent whose acknowledgement has not come yet.
     var waiting: Int { state.withLock { $0.partitions.values.reduce(0) { $0 + ($1.acks?.waiting ?? 0) } } }
+
+    /// Runs of `partitions` sent whose acknowledgement has not come yet.
+    func waiting(_ partitions: [TopicPartition]) -> Int {
+        state.withLock { s in partitions.reduce(0) { $0 + (s.partitions[$1]?.acks?.waiting ?? 0) } }
+    }
 }

@@ -153,14 +153,15 @@ public final class KafkaOutput: OutputPlugin {
 
     public func write(_ events: [Event]) async throws -> WriteOutcome {
         let producer = try current()
-        var messages: [KafkaMessage] = []
-        messages.reserveCapacity(events.count)
-        var value: [UInt8] = []
+        var messages = KafkaMessages()
+        messages.bytes.reserveCapacity(events.count * 128)
+        messages.messages.reserveCapacity(events.count)
+        let constantTopic = topic.isConstant ? topic.text : nil
         for event in events {
-            value.removeAll(keepingCapacity: true)
-            codec.encode(event, into: &value)
-            messages.append(KafkaMessage(topic: topic.render(event), key: key.map { Array($0.render(event).utf8) }, value: value,
-                                         headers: headers.map { ($0.name, Array($0.value.render(event).utf8)) }))
+            messages.append(topic: constantTopic ?? topic.render(event),
+                            key: key.map { key in { key.render(event, into: &$0) } },
+                            value: { codec.encode(event, into: &$0) },
+                            headers: headers.map { ($0.name, Array($0.value.render(event).utf8)) })
         }
         let results = await producer.produce(messages)
         // A fatal error fails every message (with `_FATAL`, or the code that caused it).
@@ -173,7 +174,8 @@ public final class KafkaOutput: OutputPlugin {
             if error.isRetriable {
                 outcome.retry.append((i, "kafka: \(error)"))
             } else {
-                outcome.rejected.append((i, "kafka: \(error) (topic \(messages[i].topic), \(messages[i].value.count) bytes)"))
+                let m = messages.messages[i]
+                outcome.rejected.append((i, "kafka: \(error) (topic \(m.topic), \(m.value.count) bytes)"))
             }
         }
         return outcome

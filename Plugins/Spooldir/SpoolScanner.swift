@@ -45,6 +45,8 @@ struct SpoolScanner {
     let options: SpoolOptions
     private let include: Regex
     private let ignore: Regex
+    /// The `tracker_dir` markers, cached across scans.
+    let markers = SpoolMarkers()
 
     /// Java's `matches()`, which Flume uses: the pattern must match the whole name.
     static func wholeName(_ pattern: String) -> String { "\\A(?:" + pattern + ")\\z" }
@@ -68,6 +70,7 @@ struct SpoolScanner {
     /// Lists the spool; files in `busy` (being read or awaiting acknowledgements) are left out.
     func scan(busy: Set<String>, now: Double) -> Listing {
         var listing = Listing()
+        markers.beginScan()
         walk(options.directory, relative: "", busy: busy, now: now, into: &listing)
         switch options.order {
         case .oldest:
@@ -132,8 +135,14 @@ struct SpoolScanner {
     /// file it was written for: the same file is done, another one reuses the name.
     func completedState(_ c: SpoolCandidate, siblings: Set<String>) -> CompletedState {
         if let trackerDir = options.trackerDir {
-            guard let marker = FileIO.readFile(trackerDir + "/" + c.relative + options.suffix) else { return .new }
-            return String(decoding: marker, as: UTF8.self) == Self.markerText(c.id, c.stamp) ? .done : .reused
+            let marker = trackerDir + "/" + c.relative + options.suffix
+            let dir = FileIO.directoryName(marker), name = String(marker.dropFirst(dir.count + 1))
+            let expected = Self.markerText(c.id, c.stamp)
+            guard let text = markers.text(dir: dir, name: name) else { return .new }
+            if text == expected { return .done }
+            // Setting a file aside is for good: confirm from the marker itself, not the cache.
+            guard let current = markers.text(dir: dir, name: name, fresh: true) else { return .new }
+            return current == expected ? .done : .reused
         }
         if options.deleteImmediately { return .new }
         let name = c.relative.split(separator: "/").last.map(String.init) ?? c.relative

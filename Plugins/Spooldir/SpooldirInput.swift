@@ -22,7 +22,7 @@ public final class SpooldirInput: InputPlugin {
         SettingSpec("tracking_policy", .oneOf(["rename", "tracker_dir"]), default: "rename",
                     doc: "`rename` renames a completed file; `tracker_dir` leaves it and writes a marker under `tracker_dir`."),
         SettingSpec("tracker_dir", .path, default: ".sluicespool",
-                    doc: "Where completion markers go (`tracking_policy => tracker_dir`); relative to `path` unless absolute."),
+                    doc: "Where completion markers go (`tracking_policy => tracker_dir`); relative to `path` unless absolute. Each marker is read once and cached (the directory is listed at each poll): remove or replace a marker, never edit it in place."),
         SettingSpec("file_header", .boolean, default: false, doc: "Put the file's absolute path into the `file_header_key` field."),
         SettingSpec("file_header_key", .fieldReference, default: "file", doc: "Field for the file's path (`file_header`)."),
         SettingSpec("basename_header", .boolean, default: false, doc: "Put the file's name into the `basename_header_key` field."),

@@ -42,7 +42,7 @@ public final class WebHDFSOutput: OutputPlugin {
                     doc: "`gzip` writes each append as a gzip member (the file stays one valid gzip stream). Snappy is not supported."),
         SettingSpec("flush_size", .number, default: 500, doc: "Most events per append request (a batch may take several)."),
         SettingSpec("idle_flush_time", .number, default: 1,
-                    doc: "Accepted for Logstash files; each batch is written before it is acknowledged (`pipeline.batch.delay` groups events)."),
+                    doc: "Accepted for Logstash files and has no effect: each batch is written (and confirmed by the datanode) before it is acknowledged, so nothing waits to be flushed; `pipeline.batch.delay` and `pipeline.batch.size` decide how events are grouped."),
         SettingSpec("retry_times", .number, default: 5, doc: "Retries of a failed request before the host's backoff takes over."),
         SettingSpec("retry_interval", .number, default: 0.5, doc: "Seconds between those retries."),
         SettingSpec("retry_known_errors", .boolean, default: true, doc: "Accepted for Logstash files; transient errors are always retried."),

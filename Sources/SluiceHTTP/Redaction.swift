@@ -19,6 +19,8 @@ public enum Redaction {
     /// `scheme://user:***@host/path?token=***`: the password of the userinfo and the values of
     /// secret query parameters replaced; a userinfo without a password (often a token) becomes `***`.
     public static func url(_ url: String) -> String {
+        // Every request and response goes through here: most URLs have nothing to redact.
+        guard mayHoldSecrets(url) else { return url }
         guard let schemeEnd = url.firstRange(of: "://") else { return url }
         let afterScheme = url[schemeEnd.upperBound...]
         let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
@@ -46,6 +48,21 @@ public enum Redaction {
             return pair[...eq] + "***"
         }.joined(separator: "&")
         return out + rest[fragmentStart...]
+    }
+
+    /// False when `url` has neither a userinfo (no `@` at all) nor a secret query parameter,
+    /// found with byte scans (the full redaction's string searches cost 8% of the CPU of a
+    /// WebHDFS output, two requests per batch).
+    static func mayHoldSecrets(_ url: String) -> Bool {
+        let bytes = url.utf8
+        if bytes.contains(UInt8(ascii: "@")) { return true }
+        guard let q = bytes.firstIndex(of: UInt8(ascii: "?")) else { return false }
+        let end = bytes[q...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        for pair in bytes[bytes.index(after: q)..<end].split(separator: UInt8(ascii: "&")) {
+            guard let eq = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            if secretQueryNames.contains(String(decoding: pair[..<eq], as: UTF8.self).lowercased()) { return true }
+        }
+        return false
     }
 
     /// True when `name` is a secret header by default or listed in `extra`.

@@ -7,6 +7,8 @@ Tests/MongoDBTests/MongoTestSupport.swift. Prints one JSON document on stdout.
   drop URI DB COLL          drops the collection; {"ok": 1}
   insert_many URI DB COLL N BATCH   inserts N documents like the bench's generator events with
                             insert_many(ordered=False) in batches; {"seconds": s, "rows_per_s": r}
+  insert_copy URI DB FROM TO BATCH  inserts the documents of FROM (without _id) into TO the same
+                            way, timing only the inserts: the same documents Sluice wrote
   validated DATA_DIR DB COLL  creates COLL with a $jsonSchema validator (requires "age", an int)
                             directly in nx-27017's SQLite file: its `create` command drops validators
 """
@@ -56,6 +58,14 @@ def main(cmd, *a):
             coll.insert_many(docs[i:i + batch], ordered=False)
         s = time.perf_counter() - start
         return {"seconds": s, "rows_per_s": n / s}
+    if cmd == "insert_copy":
+        db, batch = client[a[1]], int(a[4])
+        docs = list(db[a[2]].find({}, {"_id": False}))
+        start = time.perf_counter()
+        for i in range(0, len(docs), batch):
+            db[a[3]].insert_many(docs[i:i + batch], ordered=False)
+        s = time.perf_counter() - start
+        return {"seconds": s, "rows_per_s": len(docs) / s}
     raise SystemExit(f"unknown command {cmd}")
 
 

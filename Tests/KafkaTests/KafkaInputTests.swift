@@ -184,6 +184,51 @@ import Testing
         #expect(try cluster.uncommitted(topic, group: group, partitions: 4).isEmpty)
     }
 
+    /// A revocation waits (bounded) for the acknowledgements of the revoked partitions'
+    /// batches in flight, then commits them, so their next owner does not read them again.
+    @Test func aRevocationWaitsForInFlightAcknowledgementsAndCommitsThem() async throws {
+        let prefix = KafkaCluster.topic("revoke")
+        let first = prefix + "-a", group = "g-\(prefix)"
+        try cluster.control("create \(first) 2 3")
+        try cluster.produce(first, 0..<100)
+        let gate = Gate.make()
+        gate.setOpen(false)
+        let logs = LogCapture()
+        let h = harness(logs)
+        // Only the revocation commits: the periodic commit is a minute away.
+        let running = try h.start("""
+            input { kafka { bootstrap_servers => "\(cluster.bootstrap)" topics_pattern => "^\(prefix)-.*" group_id => "\(group)"
+                            auto_offset_reset => "earliest" auto_commit_interval_ms => 60000
+                            kafka_properties => { "topic.metadata.refresh.interval.ms" => "200" } } }
+            output { gated { gate => "\(gate.name)" } }
+            """)
+        #expect(await running.waitUntil(timeout: .seconds(20)) { _ in gate.refusals >= 2 }, "the output refused the records")
+
+        // The mock refuses commits while another member's join is under way
+        // (REBALANCE_IN_PROGRESS), so this rebalance is the member's own: a second topic
+        // matching its pattern appears, and it revokes everything and joins again while the
+        // group is still stable. It revokes the partitions while their 100 records are still
+        // unacknowledged, and waits for them.
+        try cluster.control("create \(prefix)-b 1 3")
+        #expect(await SluiceTesting.eventually(timeout: .seconds(10)) { logs.all.contains("for the acknowledgements of") }, "the revocation waited")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(gate.written.isEmpty)
+        gate.setOpen(true)
+        #expect(await SluiceTesting.eventually(timeout: .seconds(10), every: .milliseconds(300)) {
+            ((try? cluster.committed(first, group: group, partitions: 2)) ?? []).reduce(0, +) == 100
+        }, "the revocation committed what was acknowledged meanwhile: \(String(describing: try? cluster.committed(first, group: group, partitions: 2)))")
+        #expect(!logs.all.contains("cannot commit the offsets of revoked partitions"))
+
+        // Reassigned, the partitions resume after the committed records: nothing is read twice.
+        try cluster.produce(first, 100..<120)
+        #expect(await running.waitUntil(timeout: .seconds(20)) { _ in gate.written.count >= 120 })
+        try await Task.sleep(for: .milliseconds(500))
+        running.stop()
+        _ = try await running.finish()
+        let written = gate.written.compactMap(\.message)
+        #expect(written.count == 120 && Set(written) == Set((0..<120).map { "m-\($0)" }), "\(written.count) written")
+    }
+
     @Test func brokersDownAtStartAreWaitedFor() async throws {
         let topic = KafkaCluster.topic("in-down")
         try cluster.control("create \(topic) 2 3")

@@ -12,6 +12,11 @@ import Testing
         ("http://host", "http://host"),
         ("http://u:p%40ss@h/", "http://u:***@h/"),
         ("not a url", "not a url"),
+        // Without userinfo or secret parameters the URL comes back as it is (the fast path).
+        ("http://nn:9870/webhdfs/v1/a/b.log?op=APPEND&user.name=bench&namenoderpcaddress=x#f",
+         "http://nn:9870/webhdfs/v1/a/b.log?op=APPEND&user.name=bench&namenoderpcaddress=x#f"),
+        ("http://host/a?Token=abc&op=x", "http://host/a?Token=***&op=x"),
+        ("http://host/a?op&sig=s", "http://host/a?op&sig=***"),
     ])
     func urls(input: String, expected: String) {
         #expect(Redaction.url(input) == expected)
