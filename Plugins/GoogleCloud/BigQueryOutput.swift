@@ -327,34 +327,7 @@ struct BigQueryTableName: Sendable {
 
     func render(_ event: Event) -> String {
         guard !datePattern.isEmpty else { return Self.sanitize(prefix) }
-        return Self.sanitize(prefix + separator + Self.strftime(datePattern, event.timestamp))
-    }
-
-    static func strftime(_ pattern: String, _ t: Timestamp) -> String {
-        let c = t.components()
-        func pad(_ n: Int, _ w: Int) -> String { String(n).leftPadded(w) }
-        var out = ""
-        var percent = false
-        for ch in pattern {
-            guard percent else {
-                if ch == "%" { percent = true } else { out.append(ch) }
-                continue
-            }
-            percent = false
-            switch ch {
-            case "Y": out += pad(c.year, 4)
-            case "y": out += pad(c.year % 100, 2)
-            case "m": out += pad(c.month, 2)
-            case "d": out += pad(c.day, 2)
-            case "H": out += pad(c.hour, 2)
-            case "M": out += pad(c.minute, 2)
-            case "S": out += pad(c.second, 2)
-            case "j": out += pad(c.dayOfYear, 3)
-            case "%": out += "%"
-            default: out += "%" + String(ch)
-            }
-        }
-        return out
+        return Self.sanitize(prefix + separator + GoogleDatePattern.format(datePattern, event.timestamp))
     }
 
     /// Table ids are letters, digits and underscores.

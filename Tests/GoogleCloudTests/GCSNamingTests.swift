@@ -7,8 +7,8 @@ import Testing
 struct GCSNamingTests {
     @Test func strftimeDirectivesInUTC() {
         let t = Timestamp(year: 2023, month: 3, day: 3, hour: 1, minute: 42, second: 5)
-        #expect(GCSObjectNaming.strftime("%Y-%m-%dT%H:00", t) == "2023-03-03T01:00")
-        #expect(GCSObjectNaming.strftime("%y%m%d %H%M%S %j %% %Q", t) == "230303 014205 062 % %Q")
+        #expect(GoogleDatePattern.format("%Y-%m-%dT%H:00", t) == "2023-03-03T01:00")
+        #expect(GoogleDatePattern.format("%y%m%d %H%M%S %j %% %Q", t) == "230303 014205 062 % %Q")
     }
 
     @Test func namesAndParts() {

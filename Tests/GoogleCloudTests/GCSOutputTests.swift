@@ -72,7 +72,7 @@ import Testing
         let events = (0..<300).map { Event(message: "row \($0)") }
         _ = try await harness(logs).run(config, events: events)
         let objects = try gcs.objects()
-        let day = GCSObjectNaming.strftime("%Y%m%d", .now())
+        let day = GoogleDatePattern.format("%Y%m%d", .now())
         #expect(!objects.isEmpty && objects.allSatisfy { o in
             o.name.hasPrefix("logs/app_\(day).part") && o.name.hasSuffix(".log") && !o.gzipped
                 && o.name.split(separator: ".").count == 4  // NAME.partNNN.UUID.log
