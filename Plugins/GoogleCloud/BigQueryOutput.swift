@@ -14,6 +14,9 @@ import Synchronization
 /// reason. With `schema_mode => auto` the table's columns follow the events: the table is
 /// created from the first events and new columns are added (`tables.patch`) before the rows
 /// that need them are sent; what cannot be a column goes to `overflow_field`.
+///
+/// With `load_from_gcs_bucket` the output does not stream: a background task started in
+/// `start()` loads the objects the google_cloud_storage output wrote (BigQueryLoader.swift).
 public final class BigQueryOutput: OutputPlugin {
     public static let pluginName = "google_bigquery"
     public static let summary = "Streams events into BigQuery (insertAll), deriving and evolving the table's schema if asked."
@@ -41,6 +44,15 @@ public final class BigQueryOutput: OutputPlugin {
                     doc: "Also append rejected rows, with the reason, as JSON lines to `<table>-<unix time>.log` here (they go to the dead-letter queue as well)."),
         SettingSpec("create_table_if_missing", .boolean, default: true, doc: "Create the table (and dataset) when it does not exist."),
         SettingSpec("max_columns", .number, default: 10_000, doc: "Columns a derived schema may have, nested ones included (BigQuery's limit is 10,000)."),
+        SettingSpec("load_from_gcs_bucket", .string,
+                    doc: "Load the objects under `load_from_gcs_prefix` in this bucket (JSON lines, gzipped or not, as the google_cloud_storage output writes them) with one load job each, instead of streaming; events sent to the output are then dropped (they reach BigQuery through the objects). The table is `table_prefix` with `date_pattern` of the load time; `csv_schema`/`json_schema` or else `autodetect`."),
+        SettingSpec("load_from_gcs_prefix", .string, default: "", doc: "With `load_from_gcs_bucket`: only objects whose name starts with this."),
+        SettingSpec("load_from_gcs_endpoint", .string,
+                    doc: "With `load_from_gcs_bucket`: base URL of Cloud Storage (an emulator); default: STORAGE_EMULATOR_HOST, else storage.googleapis.com."),
+        SettingSpec("load_interval_secs", .number, default: 60, doc: "With `load_from_gcs_bucket`: how often the bucket is listed for new objects."),
+        SettingSpec("load_max_bad_records", .number, default: 0, doc: "With `load_from_gcs_bucket`: lines a load job may skip before it fails (BigQuery's maxBadRecords)."),
+        SettingSpec("load_state_file", .path,
+                    doc: "With `load_from_gcs_bucket`: the names of the objects loaded, so a restart loads none twice; default: `<path.data>/google_bigquery/<id>.loaded` (set `id`, so edits of the pipeline file keep it)."),
         SettingSpec("temp_directory", .path, deprecated: "events are streamed, not staged", doc: "Ignored."),
         SettingSpec("temp_file_prefix", .string, deprecated: "events are streamed, not staged", doc: "Ignored."),
         SettingSpec("uploader_interval_secs", .number, deprecated: "events are streamed", doc: "Ignored."),
@@ -63,7 +75,10 @@ public final class BigQueryOutput: OutputPlugin {
     let configuration: HTTPClientConfiguration
     let stallTimeout: Duration?
     let logger: Logger
+    let loadSettings: BigQueryLoadSettings?
+    let storage: GoogleService?
     private let client = Mutex<BigQueryClient?>(nil)
+    private let loading = Mutex<Task<Void, Never>?>(nil)
     let tables = BigQueryTables()
 
     public init(settings: PluginSettings, context: PluginContext) throws {
@@ -108,23 +123,59 @@ public final class BigQueryOutput: OutputPlugin {
         configuration = try HTTPPluginSettings.configuration(settings)
         stallTimeout = HTTPPluginSettings.stallTimeout(settings)
         logger = context.logger
+        if let bucket = settings.string("load_from_gcs_bucket"), !bucket.isEmpty {
+            let interval = try settings.declaredDouble("load_interval_secs")
+            guard interval > 0 else { throw settings.error("load_interval_secs", "must be positive") }
+            let maxBad = try settings.declaredInt("load_max_bad_records")
+            guard maxBad >= 0 else { throw settings.error("load_max_bad_records", "must not be negative") }
+            loadSettings = BigQueryLoadSettings(
+                bucket: bucket, prefix: try settings.declaredString("load_from_gcs_prefix"),
+                interval: .milliseconds(Int64(interval * 1000)), maxBadRecords: maxBad,
+                stateFile: settings.string("load_state_file") ?? "\(context.pipeline.pathData)/google_bigquery/\(settings.id).loaded")
+            // The storage service: `endpoint` is BigQuery's, so GCS has its own.
+            var values = settings.values
+            values["endpoint"] = settings.values["load_from_gcs_endpoint"]
+            storage = try GoogleCredentials.service(PluginSettings(pluginName: settings.pluginName, id: settings.id, values: values),
+                                                    emulatorVariable: "STORAGE_EMULATOR_HOST",
+                                                    productionURL: "https://storage.googleapis.com",
+                                                    scope: "https://www.googleapis.com/auth/devstorage.read_only")
+        } else {
+            loadSettings = nil
+            storage = nil
+        }
     }
 
     public func start() async throws {
         do {
             let http = try HTTPClient(configuration: configuration, logger: logger)
-            client.withLock { $0 = BigQueryClient(http: http, service: service, project: project, dataset: dataset, stallTimeout: stallTimeout) }
+            let bq = BigQueryClient(http: http, service: service, project: project, dataset: dataset, stallTimeout: stallTimeout)
+            client.withLock { $0 = bq }
+            if let loadSettings, let storage {
+                let name = tableName
+                let loader = try BigQueryLoader(settings: loadSettings, client: bq, gcs: GCSClient(service: storage, http: http, bucket: loadSettings.bucket),
+                                                table: { name.render(at: .now()) }, schema: configuredSchema,
+                                                ignoreUnknown: ignoreUnknown, logger: logger)
+                loading.withLock { $0 = Task { await loader.run() } }
+            }
+        } catch let error as PluginError {
+            throw error
         } catch {
             throw PluginError("cannot set up the HTTP client: \(error)", retriable: false)
         }
     }
 
     public func close() async throws {
+        if let task = loading.withLock({ $0 }) {
+            task.cancel()
+            await task.value
+        }
         client.withLock { $0 }?.http.shutdown()
     }
 
     public func write(_ events: [Event]) async throws -> WriteOutcome {
         guard let client = client.withLock({ $0 }) else { throw PluginError("the output was not started", retriable: true) }
+        // Loading from GCS: the events reach BigQuery through the objects.
+        if loadSettings != nil { return WriteOutcome() }
         var byTable: [String: [Int]] = [:]
         var order: [String] = []
         for (i, e) in events.enumerated() {
@@ -326,8 +377,12 @@ struct BigQueryTableName: Sendable {
     let datePattern: String
 
     func render(_ event: Event) -> String {
+        render(at: event.timestamp)
+    }
+
+    func render(at time: Timestamp) -> String {
         guard !datePattern.isEmpty else { return Self.sanitize(prefix) }
-        return Self.sanitize(prefix + separator + GoogleDatePattern.format(datePattern, event.timestamp))
+        return Self.sanitize(prefix + separator + GoogleDatePattern.format(datePattern, time))
     }
 
     /// Table ids are letters, digits and underscores.

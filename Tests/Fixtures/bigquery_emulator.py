@@ -15,6 +15,13 @@ output's tests depend on, each the smallest faithful rendition of the documented
   BigQuery's 200 with insertErrors, `invalid` for the bad rows and `stopped` for the others,
   and inserts nothing.
 
+Load jobs: bqemulator reads `gs://BUCKET/OBJECT` source URIs from the file
+GCS_ROOT/BUCKET/OBJECT (its BQEMU_GCS_LOCAL_ROOT); with --gcs-root pointing at the GCS test
+service's file storage (gcs_fixture.py --data-dir DIR: DIR/.cloudstorage), a load job reads what
+was uploaded to the GCS emulator, with no copy in between. Known differences from BigQuery: the
+emulator runs the job synchronously (DONE at jobs.insert) with DuckDB's COPY (gzip recognised by a
+`.gz` name), and does not apply maxBadRecords (any bad line fails the job).
+
 Fault injection, for retry tests (POST JSON to /_fixture/...):
   /_fixture/fail        {"status": 503, "count": N}        next N insertAll requests answer STATUS
   /_fixture/lose        {"count": N}                       next N insertAll requests are applied,
@@ -229,12 +236,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--info", required=True, help="JSON file to write the address to")
     ap.add_argument("--project", default="sluice-test")
+    ap.add_argument("--gcs-root", help="directory gs://BUCKET/OBJECT load URIs are read from (GCS_ROOT/BUCKET/OBJECT)")
     args = ap.parse_args()
 
     original = emulator_server.create_app
     emulator_server.create_app = lambda context: install_shim(original(context))
     settings = Settings(rest_host="127.0.0.1", rest_port=0, grpc_host="127.0.0.1", grpc_port=0,
-                        default_project_id=args.project, log_level=LogLevel.WARNING)
+                        default_project_id=args.project, log_level=LogLevel.WARNING,
+                        gcs_local_root=args.gcs_root)
     server = emulator_server.EmulatorServer(settings)
 
     async def run():

@@ -4,6 +4,10 @@ free 127.0.0.1 port, and in front of it a fault-injecting proxy for interrupted 
 emulator itself never drops a connection). Test infrastructure. Writes to --info when ready:
 {"gcs": EMULATOR_URL, "gcs_faulty": PROXY_URL}.
 
+With --data-dir DIR the emulator keeps the objects as plain files, DIR/.cloudstorage/BUCKET/OBJECT
+(gcp-storage-emulator's file storage; DIR is emptied at start), so the BigQuery test service can
+read them for load jobs (bigquery_emulator.py --gcs-root DIR/.cloudstorage). Without it, in memory.
+
 The proxy forwards every request to the emulator (Host kept, so the session URIs the emulator
 hands out point back at the proxy) and records it. Faults follow what "Perform resumable
 uploads" (cloud.google.com/storage/docs/performing-resumable-uploads) says a client must
@@ -31,6 +35,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import sys
 import threading
@@ -142,9 +147,16 @@ def main():
     global UPSTREAM
     ap = argparse.ArgumentParser()
     ap.add_argument("--info", required=True)
+    ap.add_argument("--data-dir", help="keep objects as files under DIR/.cloudstorage (emptied at start)")
     args = ap.parse_args()
     port = free_port()
-    emulator = create_server("127.0.0.1", port, in_memory=True)
+    if args.data_dir:
+        data_dir = os.path.abspath(args.data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        os.makedirs(data_dir)
+        emulator = create_server("127.0.0.1", port, in_memory=False, data_dir=data_dir)
+    else:
+        emulator = create_server("127.0.0.1", port, in_memory=True)
     emulator.start()
     UPSTREAM = ("127.0.0.1", port)
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
