@@ -486,6 +486,20 @@ class BigQueryFixtureTests(unittest.TestCase):
         self.assertEqual(self.insert([{"insertId": "z", "json": {"n": 3}}])[0], 503)
         self.assertEqual(self.count(), 2, "a lost response's row was inserted")
 
+    def test_load_job_reads_an_object_uploaded_to_the_gcs_emulator(self):
+        gcs = service(self, "gcs")
+        bucket = f"fx-{uuid.uuid4().hex[:8]}"
+        self.assertEqual(call("POST", gcs + "/storage/v1/b?project=p", {"name": bucket})[0], 200)
+        body = gzip.compress(b'{"n": 7}\n{"n": 8}\n')
+        status, _ = call("POST", f"{gcs}/upload/storage/v1/b/{bucket}/o?uploadType=media&name=d%2Frows.json.gz", body,
+                         {"Content-Type": "application/x-ndjson"})
+        self.assertEqual(status, 200)
+        load = {"sourceUris": [f"gs://{bucket}/d/rows.json.gz"], "sourceFormat": "NEWLINE_DELIMITED_JSON",
+                "destinationTable": {"projectId": "p", "datasetId": self.dataset, "tableId": "t"}}
+        status, job = call("POST", f"{self.url}/bigquery/v2/projects/p/jobs", {"configuration": {"load": load}})
+        self.assertEqual((status, job["status"].get("errorResult")), (200, None))
+        self.assertEqual(self.count(), 2, "the uploaded object's rows")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
