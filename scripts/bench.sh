@@ -192,7 +192,8 @@ CONF
   # input never ends by itself, so a reader counts N bytes from a fifo and then stops the
   # pipeline with SIGTERM. Each run reads the topic from the start in a new group. The reader
   # also notes the time from the first event to the last one ("steady"): the mock cluster
-  # makes every new group wait ~3 s before its first assignment.
+  # makes every new group wait 3 s before its first assignment (as a broker's default
+  # group.initial.rebalance.delay.ms does), so no group member reads 1M records in under 3 s.
   kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
   cat > "$WORK/count.py" <<'PY'
 import sys, time
@@ -228,6 +229,7 @@ CONF
     kcat -b '$boot' -C -t bench-kcat -o beginning -e -q | python3 '$WORK/count.py' $n lines '$WORK/steady.kcat-C'")
   echo "$kline"; steady kcat-C
   ratio "$line" "$kline" "  sluice/kcat -C"
+  steady_ratio sluice kcat-C "  sluice/kcat -C, first to last event"
   kill "$mock" 2>/dev/null || true
   wait "$mock" 2>/dev/null || true
 }
@@ -240,6 +242,13 @@ ratio() {
 steady() {
   sort -n "$WORK/steady.$1" | awk -v n="$N" -v name="$1" '{ s[NR] = $1 } END { m = s[int((NR + 1) / 2)]
     printf "    %s steady (first to last event): %.0f events/s\n", name, n / m }'
+}
+# steady_ratio A B LABEL: the first-to-last-event rate of A over that of B (medians).
+steady_ratio() {
+  local a b
+  a=$(sort -n "$WORK/steady.$1" | awk '{ s[NR] = $1 } END { print s[int((NR + 1) / 2)] }')
+  b=$(sort -n "$WORK/steady.$2" | awk '{ s[NR] = $1 } END { print s[int((NR + 1) / 2)] }')
+  awk -v a="$a" -v b="$b" -v label="$3" 'BEGIN { printf "%s = %.2f\n", label, b / a }'
 }
 want kafka && kafka_bench
 

@@ -165,7 +165,7 @@ public final class KafkaOutput: OutputPlugin {
         }
         let results = await producer.produce(messages)
         // A fatal error fails every message (with `_FATAL`, or the code that caused it).
-        if let failed = results.first(where: { $0 != nil }), let failed, let reason = producer.fatalError {
+        if let failed = results.first(where: { $0 != nil }), let failed, let reason = producer.fatalReason {
             await replace(producer, reason: reason, firstFailure: failed)
         }
         var outcome = WriteOutcome()

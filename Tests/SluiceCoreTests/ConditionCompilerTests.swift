@@ -128,11 +128,15 @@ struct ConditionCompilerTests {
         let e = ConfigTest.event([("message", "m"), ("host", "h"), ("type", "apache")])
         let clock = ContinuousClock()
         var n = 0
-        let elapsed = clock.measure {
-            for _ in 0..<100_000 where c(e) { n += 1 }
+        var fastest = Duration.seconds(60)
+        // The fastest of 5 rounds, so that a busy shared machine does not decide the result.
+        for _ in 0..<5 {
+            fastest = min(fastest, clock.measure {
+                for _ in 0..<100_000 where c(e) { n += 1 }
+            })
         }
-        #expect(n == 100_000)
-        // Generous bound (debug build, shared machine): well under a microsecond per event.
-        #expect(elapsed < .milliseconds(200))
+        #expect(n == 500_000)
+        // Generous bound (debug build): well under a microsecond per event.
+        #expect(fastest < .milliseconds(200))
     }
 }

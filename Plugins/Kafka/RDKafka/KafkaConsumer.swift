@@ -81,6 +81,8 @@ final class KafkaConsumer: @unchecked Sendable {
     private let commitQueue: OpaquePointer
     private var topicNames: [OpaquePointer: String] = [:]
     private var closed = false
+    /// Restarts fetching after a full prefetch queue drained (librdkafka before 2.1.0).
+    private let waker: FetchWaker?
     /// True while the assigned partitions are paused (kept across rebalances).
     private(set) var isPaused = false
     /// Told of every rebalance, on the polling thread.
@@ -90,6 +92,10 @@ final class KafkaConsumer: @unchecked Sendable {
         var p = properties
         p["enable.auto.commit"] = "false"
         p["enable.auto.offset.store"] = "false"
+        // Fetch again as soon as a full prefetch queue has drained, not up to 1 s later:
+        // librdkafka 2.1.0 has a setting for it, earlier versions need FetchWaker.
+        let configurable = rd_kafka_version() >= FetchWaker.configurableSince
+        if configurable, p["fetch.queue.backoff.ms"] == nil { p["fetch.queue.backoff.ms"] = "20" }
         let relay = RebalanceRelay()
         client = try RDKafkaClient(kind: .consumer, properties: p, logger: logger, pollsInBackground: false,
                                    rebalance: { rk, err, parts in
@@ -108,8 +114,19 @@ final class KafkaConsumer: @unchecked Sendable {
             throw KafkaError.local("cannot create the Kafka commit queue")
         }
         commitQueue = q
+        do {
+            waker = configurable ? nil : try FetchWaker(handle: client.handle,
+                                                        threshold: p["queued.min.messages"].flatMap { Int($0) } ?? 100_000)
+        } catch {
+            rd_kafka_queue_destroy(q)
+            client.destroy()
+            throw error
+        }
         relay.consumer = self
     }
+
+    /// Wake-ups the fetch waker sent (0 without one).
+    var fetchWakeups: Int { waker?.wakeups.load(ordering: .relaxed) ?? 0 }
 
     deinit { close() }
 
@@ -212,6 +229,7 @@ final class KafkaConsumer: @unchecked Sendable {
     /// destroys the handle. Idempotent.
     func close() {
         guard !closed else { return }
+        waker?.stop()
         let err = rd_kafka_consumer_close(client.handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { logger.warning("kafka: closing the consumer: \(KafkaError(err))") }
         closed = true

@@ -117,7 +117,7 @@ final class KafkaProducer: Sendable {
 
     /// librdkafka's reason when the handle hit a fatal error (it then fails every message
     /// with `_FATAL`), nil otherwise.
-    var fatalError: String? {
+    var fatalReason: String? {
         var errstr = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(client.handle, &errstr, errstr.count)
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
