@@ -116,7 +116,7 @@ struct BSONEncoder {
 
     /// BSON keys are C strings: a NUL inside a field name is replaced, not allowed to cut it.
     private func withKey(_ key: String, _ body: (UnsafePointer<CChar>, Int32) -> Void) {
-        var k = key.contains("\0") ? key.replacing("\0", with: "\u{FFFD}") : key
+        var k = key.utf8.contains(0) ? key.replacing("\0", with: "\u{FFFD}") : key
         k.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 // An empty buffer may have no base address; libbson wants a pointer anyway.
