@@ -103,3 +103,15 @@ import Testing
         _ = try output(["action": "replace", "filter": ["key": "%{k}"]])
     }
 }
+
+/// BSON keys are C strings: a NUL inside a field name would cut it short.
+@Suite struct BSONEncoderKeyTests {
+    @Test func aNulInAFieldNameBecomesAReplacementCharacter() {
+        var event = Event(fields: FieldMap())
+        event.fields.set("a\u{0}b", .int(1))
+        event.fields.set("plain", .string("x"))
+        let json = BSONEncoder(isodate: false).document(for: event).relaxedJSON
+        #expect(json.contains("\"a\u{FFFD}b\" : 1"), "\(json)")
+        #expect(json.contains("\"plain\" : \"x\""), "\(json)")
+    }
+}
