@@ -107,7 +107,9 @@ final class KafkaConsumerLoop: @unchecked Sendable {
         while !stopping.load(ordering: .acquiring) {
             serveCommitResults()
             if let due = nextCommit, let interval = options.commitInterval, clock.now >= due {
-                consumer.commitAsync(offsets.moved())
+                // Every acknowledged position, moved or not: the stamped commit tells a lag
+                // monitor this consumer is alive (CommitStamp), and retries a failed commit.
+                consumer.commitAsync(offsets.acknowledged(), metadata: CommitStamp.now())
                 nextCommit = clock.now + interval
             }
             if handoff.isFull {
@@ -178,7 +180,7 @@ final class KafkaConsumerLoop: @unchecked Sendable {
             if !lost, options.commitInterval != nil {
                 settle(partitions)
                 let acknowledged = offsets.acknowledged(partitions)
-                if let e = consumer.commitSync(acknowledged) {
+                if let e = consumer.commitSync(acknowledged, metadata: CommitStamp.now()) {
                     logger.warning("kafka: cannot commit the offsets of revoked partitions: \(e); their unacknowledged events will be read again")
                 }
             }
@@ -206,9 +208,8 @@ final class KafkaConsumerLoop: @unchecked Sendable {
     }
 
     private func serveCommitResults() {
-        consumer.commitResults { committed, error in
+        consumer.commitResults { _, error in
             guard let error else { return }
-            offsets.commitFailed(committed)
             logOnce("kafka: cannot commit offsets (retried at the next commit): \(error)")
         }
     }
@@ -237,7 +238,7 @@ final class KafkaConsumerLoop: @unchecked Sendable {
         if left > 0 {
             logger.warning("kafka: \(left) batches were not acknowledged within \(options.settleTimeout); their offsets stay uncommitted and they will be read again")
         }
-        if options.commitInterval != nil, let e = consumer.commitSync(offsets.acknowledged()) {
+        if options.commitInterval != nil, let e = consumer.commitSync(offsets.acknowledged(), metadata: CommitStamp.now()) {
             logger.warning("kafka: cannot commit the acknowledged offsets at shutdown: \(e); their events will be read again")
         }
         offsets.forget()

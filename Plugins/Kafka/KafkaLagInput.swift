@@ -6,6 +6,10 @@ import Synchronization
 /// one event per partition and one total per group and topic, with `lag_seconds`
 /// (kafka-lag-exporter's interpolation) and a Burrow `status` (LagEvaluator.swift).
 ///
+/// STALL (commits keep coming, the offset stands still) and STOP (no commit for longer than
+/// the window) are told apart from the commit times Sluice's kafka input stamps on its commits
+/// (`CommitStamp`); for other consumers they are inferred from how long the offset stood still.
+///
 /// It never joins a group, so groups with no active members are reported as well. A group
 /// or topic that is missing is warned about once and asked for again every interval. When
 /// the cluster does not answer, the poll is retried with a growing backoff and those polls
@@ -20,7 +24,8 @@ public final class KafkaLagInput: InputPlugin {
         SettingSpec("topics", .array, default: .array([]),
                     doc: "Only these topics; default: every topic the group committed offsets on."),
         SettingSpec("interval", .duration, default: 10, doc: "Time between polls."),
-        SettingSpec("window", .number, default: 10, doc: "Polls in Burrow's evaluation window of each partition."),
+        SettingSpec("window", .number, default: 10,
+                    doc: "Polls in Burrow's evaluation window of each partition; its span must be longer than the groups' commit interval (a group whose last commit is older than the span is STOP)."),
     ] + KafkaClientSettings.specs
 
     let groups: [String]
@@ -132,6 +137,8 @@ struct LagReading: Sendable, Equatable {
     var partition: Int32
     var committed: Int64
     var logEnd: Int64
+    /// When the group last committed, if its consumer stamps its commits (`CommitStamp`).
+    var commitTime: Double? = nil
 }
 
 struct LagKey: Hashable, Sendable {

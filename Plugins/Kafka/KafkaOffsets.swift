@@ -25,8 +25,6 @@ final class KafkaOffsets: Sendable {
         /// (already the group's position, or the reset position: it needs no commit).
         var acks: AckTracker<Int64>?
         var start: Int64 = 0
-        /// The position last handed to a commit.
-        var sent: Int64?
 
         /// The commit position, if anything was acknowledged since reading began.
         var progress: Int64? {
@@ -75,30 +73,6 @@ final class KafkaOffsets: Sendable {
                 guard var t = s.partitions[ticket.partition], t.generation == ticket.generation, t.acks != nil else { continue }
                 t.acks?.acknowledge(ticket.seq, status)
                 s.partitions[ticket.partition] = t
-            }
-        }
-    }
-
-    /// Commit positions that moved since they were last returned here (for the periodic
-    /// commit); they count as sent.
-    func moved() -> [TopicPartition: Int64] {
-        state.withLock { s in
-            var out: [TopicPartition: Int64] = [:]
-            for (p, var t) in s.partitions {
-                guard let position = t.progress, position != t.sent else { continue }
-                out[p] = position
-                t.sent = position
-                s.partitions[p] = t
-            }
-            return out
-        }
-    }
-
-    /// A commit of `offsets` failed: send them again next time.
-    func commitFailed(_ offsets: [TopicPartition: Int64]) {
-        state.withLock { s in
-            for (p, offset) in offsets where s.partitions[p]?.sent == offset {
-                s.partitions[p]?.sent = nil
             }
         }
     }

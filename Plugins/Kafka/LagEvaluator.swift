@@ -14,15 +14,18 @@ public enum LagStatus: String, Sendable, CaseIterable {
     }
 }
 
-/// One poll of one partition: when, the group's committed offset and the log-end offset.
+/// One poll of one partition: when, the group's committed offset and the log-end offset,
+/// and when the group last committed, when its commits say so (Sluice's do: `CommitStamp`).
 public struct LagSample: Sendable, Equatable {
     public var time: Double
     public var committed: Int64
     public var logEnd: Int64
-    public init(time: Double, committed: Int64, logEnd: Int64) {
+    public var commitTime: Double?
+    public init(time: Double, committed: Int64, logEnd: Int64, commitTime: Double? = nil) {
         self.time = time
         self.committed = committed
         self.logEnd = logEnd
+        self.commitTime = commitTime
     }
     /// Messages not yet consumed; never negative (a commit can run ahead of a stale log end).
     public var lag: Int64 { max(0, logEnd - committed) }
@@ -105,11 +108,14 @@ public struct PartitionLagHistory: Sendable {
         return (seconds, status)
     }
 
-    /// Burrow's rules over the window, on polled offsets. OffsetFetch carries no commit time,
-    /// so a consumer re-committing the same offset looks like one that stopped committing:
-    /// an offset unchanged over a full window is STALL, and unchanged for another whole
-    /// window beyond it is STOP. Lag is taken from every poll, so it keeps growing while a
-    /// group does not commit (Burrow's stalls at the last commit).
+    /// Burrow's rules over the window. With commit times (stamped commits): STOP when the
+    /// last commit is older than the window's span, STALL when commits keep coming but the
+    /// offset stood still over the whole window. Without them (OffsetFetch carries no commit
+    /// time, and other consumers' metadata is no stamp) a consumer re-committing the same
+    /// offset looks like one that stopped committing: an offset unchanged over a full window
+    /// is STALL, and unchanged for another whole window beyond it is STOP. Lag is taken from
+    /// every poll, so it keeps growing while a group does not commit (Burrow's stalls at the
+    /// last commit).
     public var status: LagStatus {
         guard let current = samples.last, let first = samples.first else { return .ok }
         // REWIND: the committed offset moved back within the window.
@@ -118,7 +124,10 @@ public struct PartitionLagHistory: Sendable {
         if current.lag == 0 || samples.contains(where: { $0.lag == 0 }) { return .ok }
         guard samples.count == window else { return .ok }  // too little history to judge a trend
         let span = current.time - first.time
-        if samples.allSatisfy({ $0.committed == first.committed }) {
+        if let committedAt = current.commitTime {
+            if current.time - committedAt > span { return .stop }
+            if samples.allSatisfy({ $0.committed == first.committed }) { return .stall }
+        } else if samples.allSatisfy({ $0.committed == first.committed }) {
             return current.time - unchangedSince > 2 * span ? .stop : .stall
         }
         // WARN: the consumer moves but the lag grew at every poll of the window.

@@ -79,8 +79,10 @@ final class LagPoller: @unchecked Sendable {
                     end = try admin.logEnd(p, timeoutMs: timeoutMs)
                     logEnds[p] = end
                 }
+                let commit = committed[p]
                 readings.append(LagReading(group: group, topic: p.topic, partition: p.partition,
-                                           committed: committed[p] ?? 0, logEnd: end))
+                                           committed: commit?.offset ?? 0, logEnd: end,
+                                           commitTime: commit.flatMap { CommitStamp.time($0.metadata) }))
             }
         }
         for (key, text) in missing.sorted(by: { $0.key < $1.key }) where !warned.contains(key) {
@@ -107,7 +109,7 @@ enum LagRows {
             var statuses: [LagStatus] = []
             while i < readings.count, readings[i].group == group, readings[i].topic == topic {
                 let r = readings[i]
-                let sample = LagSample(time: seconds, committed: r.committed, logEnd: r.logEnd)
+                let sample = LagSample(time: seconds, committed: r.committed, logEnd: r.logEnd, commitTime: r.commitTime)
                 let key = LagKey(group: group, topic: topic, partition: r.partition)
                 var history = histories[key] ?? PartitionLagHistory(window: window)
                 let (lagSeconds, status) = history.record(sample)

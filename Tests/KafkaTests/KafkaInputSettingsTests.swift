@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCore
 import SluiceTesting
 import Testing
@@ -138,14 +139,12 @@ import Testing
         #expect(o.acknowledged() == [p0: 5])
     }
 
-    @Test func movedReportsEachNewPositionOnceAndAgainAfterAFailedCommit() throws {
-        let o = KafkaOffsets()
-        o.assign([p0])
-        let a = try #require(o.register(p0, first: 0, last: 9))
-        o.acknowledge([a], .delivered)
-        #expect(o.moved() == [p0: 10])
-        #expect(o.moved().isEmpty)
-        o.commitFailed([p0: 10])
-        #expect(o.moved() == [p0: 10])
+    @Test func theCommitStampRoundTripsAndOtherMetadataIsNoStamp() throws {
+        let stamp = CommitStamp.now()
+        let t = try #require(CommitStamp.time(stamp))
+        #expect(abs(t - Date().timeIntervalSince1970) < 5)
+        #expect(CommitStamp.time("") == nil)
+        #expect(CommitStamp.time("consumer-7 generation 3") == nil)
+        #expect(CommitStamp.time(CommitStamp.prefix + "x") == nil)
     }
 }

@@ -107,6 +107,53 @@ import Testing
         #expect(Set(gate.written.compactMap(\.message)) == Set((0..<600).map { "m-\($0)" }), "nothing lost")
     }
 
+    @Test func aStuckInputKeepsCommittingItsPositionStampedSoTheLagMonitorSaysSTALLThenSTOP() async throws {
+        let topic = KafkaCluster.topic("in-stamp")
+        let group = "g-\(topic)"
+        try cluster.control("create \(topic) 1 3")
+        let gate = Gate.make()
+        try cluster.produce(topic, 0..<50)
+        let running = try harness().start("""
+            input { \(input(topic, group: group)) }
+            output { gated { gate => "\(gate.name)" } }
+            """)
+        #expect(await running.waitUntil(timeout: .seconds(20)) { _ in gate.written.count >= 50 })
+        gate.setOpen(false)
+        try cluster.produce(topic, 50..<60)  // lag the stuck output never lets go
+
+        let admin = try KafkaAdmin(properties: ["bootstrap.servers": cluster.bootstrap], logger: Logger(label: "t"))
+        let poller = try LagPoller(admin: admin, groups: [group], pattern: nil, topics: [topic], timeoutMs: 5000,
+                                   logger: Logger(label: "t"), stopping: { false })
+        defer { poller.close() }
+        let p = KafkaAdmin.Partition(topic: topic, partition: 0)
+        func commit() throws -> KafkaAdmin.Commit? { try admin.committed(group: group, partitions: [p], timeoutMs: 5000)[p] }
+        #expect(await eventually { try commit()?.offset == 50 })
+        let first = try commit().flatMap { CommitStamp.time($0.metadata) }
+        try await Task.sleep(for: .seconds(1))
+        let again = try commit()
+        #expect(again?.offset == 50, "the unwritten records hold the offset back")
+        let later = again.flatMap { CommitStamp.time($0.metadata) }
+        #expect(first != nil && later != nil && (later ?? 0) > (first ?? 0), "the same offset is committed again, stamped")
+
+        // kafka_lag's view, 3 polls in the window: commits keep coming, the offset stands, lag 10.
+        var history = PartitionLagHistory(window: 3)
+        func poll() async throws -> LagStatus {
+            try await Task.sleep(for: .milliseconds(700))
+            let r = try #require(try poller.poll().get().first)
+            #expect(r.committed == 50 && r.logEnd == 60)
+            return history.record(LagSample(time: Date().timeIntervalSince1970, committed: r.committed, logEnd: r.logEnd,
+                                            commitTime: r.commitTime)).status
+        }
+        var statuses: [LagStatus] = []
+        for _ in 0..<3 { statuses.append(try await poll()) }
+        #expect(statuses.last == .stall, "alive but stuck: \(statuses)")
+        // The input stops (its last commit at shutdown): once that is older than the window, STOP.
+        running.stop()
+        _ = try await running.finish()
+        for _ in 0..<4 { statuses.append(try await poll()) }
+        #expect(statuses.last == .stop, "no commits any more: \(statuses)")
+    }
+
     @Test func aRestartResumesFromTheCommittedOffsetLosingNothing() async throws {
         let topic = KafkaCluster.topic("in-restart")
         let group = "g-\(topic)"

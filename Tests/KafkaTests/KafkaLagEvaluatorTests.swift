@@ -50,6 +50,35 @@ import Testing
         #expect(polls[14].1 - polls[14].0 == 170)
     }
 
+    @Test func withCommitTimesAStuckConsumerStillCommittingIsSTALLAndASilentOneSTOP() {
+        // Polls 10 s apart, window 5 (a 40 s span); the offset stands at 300 from poll 2 on.
+        func history(_ commitTime: (Int) -> Double) -> [LagStatus] {
+            var h = PartitionLagHistory(window: 5)
+            return (0..<15).map { i in
+                let committed: Int64 = i < 2 ? Int64(i + 1) * 100 : 300
+                return h.record(LagSample(time: Double(i) * 10, committed: committed, logEnd: 350 + Int64(i) * 10,
+                                          commitTime: commitTime(i))).status
+            }
+        }
+        // Re-committing 300 every 5 s (alive, stuck): STALL for as long as it lasts, never
+        // STOP (without commit times it would turn STOP after two spans).
+        let alive = history { Double($0) * 10 - 5 }
+        #expect(alive[6] == .stall && alive[14] == .stall)
+        // Last commit at t=15, then silence: STOP as soon as the commit is older than the
+        // 40 s span (poll 6 at t=60: 45 s), not two spans later.
+        let silent = history { i in Double(min(i, 2)) * 10 - 5 }
+        #expect(silent[5] == .ok, "the window still holds a move")
+        #expect(silent[6] == .stop)
+        #expect(silent[14] == .stop)
+        // A consumer that moves and commits is OK whatever the commit times say.
+        var h = PartitionLagHistory(window: 5)
+        let moving = (0..<8).map { i in
+            h.record(LagSample(time: Double(i) * 10, committed: Int64(i) * 100, logEnd: Int64(i) * 100 + 50,
+                               commitTime: Double(i) * 10 - 1)).status
+        }
+        #expect(moving.allSatisfy { $0 == .ok })
+    }
+
     @Test func aStoppedGroupThatCatchesUpIsOKAgain() {
         var polls: [(Int64, Int64)] = Array(repeating: (300, 400), count: 12)
         polls.append((400, 400))

@@ -58,8 +58,14 @@ final class KafkaAdmin: @unchecked Sendable {
         return high
     }
 
+    /// A committed offset and the metadata committed with it (empty when none).
+    struct Commit: Sendable, Equatable {
+        var offset: Int64
+        var metadata: String
+    }
+
     /// The offsets `group` committed on `partitions`; partitions without a commit are absent.
-    func committed(group: String, partitions: [Partition], timeoutMs: Int32) throws(KafkaError) -> [Partition: Int64] {
+    func committed(group: String, partitions: [Partition], timeoutMs: Int32) throws(KafkaError) -> [Partition: Commit] {
         guard !partitions.isEmpty else { return [:] }
         let client = try handle(for: group)
         guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else {
@@ -70,12 +76,13 @@ final class KafkaAdmin: @unchecked Sendable {
         let err = rd_kafka_committed(client.handle, list, timeoutMs)
         serve(client)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err) }
-        var out: [Partition: Int64] = [:]
+        var out: [Partition: Commit] = [:]
         for i in 0..<Int(list.pointee.cnt) {
             let e = list.pointee.elems[i]
             // A partition-level error (e.g. UNKNOWN_TOPIC_OR_PART) means no commit to report.
             guard e.err == RD_KAFKA_RESP_ERR_NO_ERROR, e.offset >= 0, let topic = e.topic else { continue }
-            out[Partition(topic: String(cString: topic), partition: e.partition)] = e.offset
+            let metadata = e.metadata.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: e.metadata_size), as: UTF8.self) }
+            out[Partition(topic: String(cString: topic), partition: e.partition)] = Commit(offset: e.offset, metadata: metadata ?? "")
         }
         return out
     }

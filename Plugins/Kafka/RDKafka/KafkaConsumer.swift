@@ -1,5 +1,8 @@
 import CRdKafka
 import SluiceCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One partition of a topic.
 struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
@@ -190,18 +193,18 @@ final class KafkaConsumer: @unchecked Sendable {
 
     /// Commits `offsets` (the next offset to read, per partition) and waits for the broker's
     /// answer. Without a group coordinator librdkafka waits up to `session.timeout.ms`.
-    func commitSync(_ offsets: [TopicPartition: Int64]) -> KafkaError? {
+    func commitSync(_ offsets: [TopicPartition: Int64], metadata: String? = nil) -> KafkaError? {
         guard !offsets.isEmpty, !closed else { return nil }
-        let list = Self.list(offsets)
+        let list = Self.list(offsets, metadata: metadata)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_commit(client.handle, list, 0)
         return err == RD_KAFKA_RESP_ERR_NO_ERROR ? Self.partitionError(list) : KafkaError(err)
     }
 
     /// Starts committing `offsets`; `commitResults` reports how it went.
-    func commitAsync(_ offsets: [TopicPartition: Int64]) {
+    func commitAsync(_ offsets: [TopicPartition: Int64], metadata: String? = nil) {
         guard !offsets.isEmpty, !closed else { return }
-        let list = Self.list(offsets)
+        let list = Self.list(offsets, metadata: metadata)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_commit_queue(client.handle, list, commitQueue, { _, _, _, _ in }, nil)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -282,10 +285,17 @@ final class KafkaConsumer: @unchecked Sendable {
 
     // MARK: Partition lists
 
-    private static func list(_ offsets: [TopicPartition: Int64]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+    /// A list of `offsets`, each carrying `metadata` (the commit metadata OffsetFetch returns).
+    private static func list(_ offsets: [TopicPartition: Int64], metadata: String? = nil) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
         let list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t> = rd_kafka_topic_partition_list_new(Int32(offsets.count))
         for (tp, offset) in offsets {
-            rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = offset
+            guard let e = rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition) else { continue }
+            e.pointee.offset = offset
+            // librdkafka frees the metadata with the list (free()), so it is strdup'ed.
+            if let metadata, let copy = strdup(metadata) {
+                e.pointee.metadata = UnsafeMutableRawPointer(copy)
+                e.pointee.metadata_size = strlen(copy)
+            }
         }
         return list
     }
