@@ -1,10 +1,21 @@
 import SluiceCore
 
+/// What a lag poll asks of the cluster (`KafkaAdmin`; tests give a scripted one).
+protocol LagSource: AnyObject, Sendable {
+    func topics(timeoutMs: Int32) throws(KafkaError) -> [String: Int]
+    func listGroups(timeoutMs: Int32) throws(KafkaError) -> [String]
+    func committed(group: String, partitions: [KafkaAdmin.Partition], timeoutMs: Int32) throws(KafkaError) -> [KafkaAdmin.Partition: KafkaAdmin.Commit]
+    func logEnd(_ p: KafkaAdmin.Partition, timeoutMs: Int32) throws(KafkaError) -> Int64
+    func close()
+}
+
+extension KafkaAdmin: LagSource {}
+
 /// One poll of the kafka_lag input, run on a blocking thread (librdkafka calls wait on the
 /// network): which groups, which of their partitions, their committed and log-end offsets.
 /// Used from one thread at a time (the input awaits each poll before the next).
 final class LagPoller: @unchecked Sendable {
-    private let admin: KafkaAdmin
+    private let admin: any LagSource
     private let groups: [String]
     private let pattern: Regex?
     private let topicFilter: [String]
@@ -14,7 +25,7 @@ final class LagPoller: @unchecked Sendable {
     /// Missing groups and topics already warned about; a key leaves when it is found again.
     private var warned: Set<String> = []
 
-    init(admin: KafkaAdmin, groups: [String], pattern: String?, topics: [String], timeoutMs: Int32,
+    init(admin: any LagSource, groups: [String], pattern: String?, topics: [String], timeoutMs: Int32,
          logger: Logger, stopping: @escaping @Sendable () -> Bool) throws {
         self.admin = admin
         self.groups = groups
