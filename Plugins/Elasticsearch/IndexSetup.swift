@@ -14,7 +14,8 @@ import Synchronization
 /// - before the first write to an index name, the output creates that index with them
 ///   (`PUT /<index>`); if it exists already, it applies the settings to it
 ///   (`PUT /<index>/_settings`, dynamic settings only — the shard count is fixed at creation)
-///   and says that `index_mappings` only reach indices created from now on.
+///   and the mappings (`PUT /<index>/_mapping`: new fields and `dynamic`; a field whose type
+///   would change is refused by Elasticsearch, and a warning says so).
 final class IndexSetup: Sendable {
     let client: ElasticsearchClient
     let indexSettings: FieldMap
@@ -160,7 +161,14 @@ final class IndexSetup: Sendable {
             }
         }
         if !indexMappings.isEmpty {
-            logger.info("elasticsearch: index [\(name)] exists: index_mappings reach the indices created from now on")
+            let r = try await client.send(.put, "/" + Self.escape(name) + "/_mapping", body: JSON.encode(.object(indexMappings)))
+            try Self.throwIfTransient(r, "updating the mapping of index [\(name)]")
+            if (200..<300).contains(r.status) {
+                logger.info("elasticsearch: applied index_mappings to existing index [\(name)]")
+            } else {
+                // A field's type cannot change in place: such a mapping reaches new indices only.
+                logger.warning("elasticsearch: index_mappings not applied to existing index [\(name)]: HTTP \(r.status) \(BulkResponse.requestError(r.body)); they reach the indices created from now on")
+            }
         }
     }
 

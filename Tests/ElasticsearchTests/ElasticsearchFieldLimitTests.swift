@@ -84,5 +84,32 @@ extension ElasticsearchFixtureTests {
             let templates = (try es.get("/_index_template") as? [String: Any])?["index_templates"] as? [Any]
             #expect(templates?.isEmpty ?? true, "manage_template => false installs none")
         }
+
+        @Test func indexMappingsReachAnExistingIndexAndATypeChangeIsOnlyWarnedAbout() async throws {
+            // The index exists with `n` mapped dynamically (long).
+            _ = try await esHarness().run(output("manage_template => false"), events: numbered(3))
+            let logs = LogCapture()
+            let result = try await esHarness(logs).run(
+                output(#"index_mappings => { "dynamic" => "false" "properties" => { "tag" => { "type" => "keyword" } } } manage_template => false"#),
+                events: numbered(3, from: 3))
+            #expect(result.deadLetters.isEmpty)
+            #expect(logs.entries.contains { $0.message.contains("applied index_mappings to existing index [twitter-20210803]") })
+            let mapping = try es.get("/twitter-20210803/_mapping") as? [String: Any]
+            let m = (mapping?["twitter-20210803"] as? [String: Any])?["mappings"] as? [String: Any]
+            #expect(m?["dynamic"] as? String == "false")
+            #expect(((m?["properties"] as? [String: Any])?["tag"] as? [String: Any])?["type"] as? String == "keyword")
+
+            // A type Elasticsearch cannot change in place: a warning with its reason, the
+            // documents still indexed.
+            let logs2 = LogCapture()
+            let changed = try await esHarness(logs2).run(
+                output(#"index_mappings => { "properties" => { "n" => { "type" => "keyword" } } } manage_template => false"#),
+                events: numbered(3, from: 6))
+            #expect(changed.deadLetters.isEmpty && changed.acks.allSatisfy { $0 == .delivered })
+            #expect(logs2.entries.contains { $0.level == .warning && $0.message.contains("index_mappings not applied")
+                && $0.message.contains("cannot be changed from type") })
+            let doc = try es.get("/twitter-20210803/_doc/%25%7Bid_str%7D") as? [String: Any]  // numbered events share one id here
+            #expect((doc?["_source"] as? [String: Any])?["n"] as? Int == 8, "the last write went in")
+        }
     }
 }

@@ -17,6 +17,7 @@ Follows the public Elasticsearch 8 REST reference (elastic.co/guide/en/elasticse
   `size`, `from`, "hits.total.value"), "Create index API" (PUT /<index> with settings/mappings),
   "Delete index API", "Index exists API" (HEAD /<index>), "Get index settings API"
   (GET /<index>/_settings), "Update index settings API" (PUT /<index>/_settings), "Get mapping API",
+  "Update mapping API" (PUT /<index>/_mapping: new fields and `dynamic`; a type change is a 400),
   "Refresh API", "Create or update / Get / Delete index template API" (/_index_template/<name>,
   also HEAD), "Root API" (GET /: version.number 8.15.0, with the X-Elastic-Product header the official
   clients check), "Cluster health API" (yellow when an index wants replicas on this single node).
@@ -272,6 +273,10 @@ class Handler(BaseHTTPRequestHandler):
         elif parts[1] == "_settings" and m == "PUT":
             for n in STORE.resolve(parts[0]):
                 STORE.indices[n].settings.update(flatten_settings(js))
+            return 200, {"acknowledged": True}
+        elif parts[1] == "_mapping" and m == "PUT":
+            for n in STORE.resolve(parts[0]):
+                STORE.indices[n].update_mapping(js or {})
             return 200, {"acknowledged": True}
         elif parts[1] == "_mapping" and m == "GET":
             return 200, {n: {"mappings": STORE.indices[n].mapping_json()} for n in STORE.resolve(parts[0])}

@@ -107,6 +107,28 @@ class Index:
             else:
                 self.fields[path] = {k: v for k, v in m.items()}
 
+    def update_mapping(self, mappings):
+        """Update mapping API: new fields and `dynamic` are taken; a field's type never changes."""
+        def conflicts(props, prefix):
+            for name, m in props.items():
+                path = prefix + name
+                have = self.fields.get(path, {}).get("type")
+                want = "object" if "properties" in m else m.get("type", "object")
+                if have is not None and have != want:
+                    return f"mapper [{path}] cannot be changed from type [{have}] to [{want}]"
+                found = conflicts(m.get("properties", {}), path + ".")
+                if found:
+                    return found
+            return None
+        problem = conflicts(mappings.get("properties", {}), "")
+        if problem:
+            raise ESError(400, "illegal_argument_exception", problem)
+        if "dynamic" in mappings:
+            self.dynamic = str(mappings["dynamic"]).lower()
+        if "date_detection" in mappings:
+            self.date_detection = mappings["date_detection"]
+        self._add_explicit(mappings.get("properties", {}), "")
+
     def limit(self):
         return int(self.settings.get("index.mapping.total_fields.limit", "1000"))
 
