@@ -77,7 +77,7 @@ public final class TwitterInput: InputPlugin {
                     doc: "Longest wait, in seconds, before reconnecting after 420/429 (the wait starts at 60 s and doubles)."),
         SettingSpec("buffer_size", .bytes, default: 67_108_864,  // 64 MiB
                     doc: "Tweets read but not yet taken by the pipeline, in bytes. Twitter drops a client that reads slowly, so the socket is always read; what does not fit is dropped and logged with its tweet ids."),
-    ]
+    ] + HTTPPluginSettings.tlsSpecs
 
     let api: TwitterEventDecoder.APIVersion
     let v2: TwitterStreamV2?
@@ -164,6 +164,7 @@ public final class TwitterInput: InputPlugin {
         reconnect = TwitterReconnect(rateLimitMax: .seconds(rateLimitMax))
         var config = HTTPClientConfiguration(requestTimeout: .seconds(30), maxConnections: 4, maxConnectionsPerHost: 4,
                                              userAgent: "Sluice-twitter")
+        config.tls = try HTTPPluginSettings.tls(settings)
         if try settings.declaredBool("use_proxy") {
             let port = try settings.declaredInt("proxy_port")
             guard (1...65535).contains(port) else { throw settings.error("proxy_port", "must be a TCP port") }

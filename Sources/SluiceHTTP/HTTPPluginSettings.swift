@@ -3,7 +3,8 @@ import SluiceCore
 /// The settings every HTTP-speaking plugin shares (Logstash's names for TLS, proxy, timeouts
 /// and connection pool), declared once and turned into an `HTTPClientConfiguration`.
 public enum HTTPPluginSettings {
-    public static let specs: [SettingSpec] = [
+    /// TLS alone (for plugins with their own timeouts and proxy settings, such as `twitter`).
+    public static let tlsSpecs: [SettingSpec] = [
         SettingSpec("ssl_certificate_authorities", .array, default: .array([]),
                     doc: "PEM files of the certificate authorities to trust (default: the system's)."),
         SettingSpec("ssl_certificate", .path, doc: "PEM client certificate, for servers that ask for one."),
@@ -14,6 +15,9 @@ public enum HTTPPluginSettings {
         SettingSpec("cacert", .path, deprecated: "use `ssl_certificate_authorities`", doc: "PEM file of a certificate authority to trust."),
         SettingSpec("client_cert", .path, deprecated: "use `ssl_certificate`", doc: "PEM client certificate."),
         SettingSpec("client_key", .path, deprecated: "use `ssl_key`", doc: "PEM private key of `client_cert`."),
+    ]
+
+    public static let specs: [SettingSpec] = tlsSpecs + [
         SettingSpec("proxy", .string, doc: "HTTP or HTTPS proxy URL, e.g. `http://proxy:3128` (credentials in it are never logged)."),
         SettingSpec("connect_timeout", .number, default: 10, doc: "Seconds to wait for a connection."),
         SettingSpec("request_timeout", .number, default: 60, doc: "Seconds a whole request may take."),
@@ -25,15 +29,7 @@ public enum HTTPPluginSettings {
     /// The client configuration `settings` describe. Reads nothing from disk: curl opens
     /// the certificate files when it first connects.
     public static func configuration(_ settings: PluginSettings) throws -> HTTPClientConfiguration {
-        var tls = HTTPTLSConfiguration()
-        tls.certificateAuthorities = settings.strings("ssl_certificate_authorities") + (settings.string("cacert").map { [$0] } ?? [])
-        tls.clientCertificate = settings.string("ssl_certificate") ?? settings.string("client_cert")
-        tls.clientKey = settings.string("ssl_key") ?? settings.string("client_key")
-        tls.clientKeyPassword = settings.string("ssl_key_passphrase")
-        tls.verificationMode = try settings.declaredString("ssl_verification_mode") == "none" ? .none : .full
-        if tls.clientCertificate != nil && tls.clientKey == nil {
-            throw settings.error("ssl_key", "is required with `ssl_certificate`")
-        }
+        let tls = try tls(settings)
         func seconds(_ name: String) throws -> Duration {
             let s = try settings.declaredDouble(name)
             guard s > 0, s <= 86_400 * 365 else {
@@ -50,6 +46,20 @@ public enum HTTPPluginSettings {
             connectTimeout: try seconds("connect_timeout"), requestTimeout: try seconds("request_timeout"),
             maxConnections: try count("pool_max"), maxConnectionsPerHost: try count("pool_max_per_route"),
             tls: tls, proxy: settings.string("proxy"))
+    }
+
+    /// The TLS configuration of `tlsSpecs`.
+    public static func tls(_ settings: PluginSettings) throws -> HTTPTLSConfiguration {
+        var tls = HTTPTLSConfiguration()
+        tls.certificateAuthorities = settings.strings("ssl_certificate_authorities") + (settings.string("cacert").map { [$0] } ?? [])
+        tls.clientCertificate = settings.string("ssl_certificate") ?? settings.string("client_cert")
+        tls.clientKey = settings.string("ssl_key") ?? settings.string("client_key")
+        tls.clientKeyPassword = settings.string("ssl_key_passphrase")
+        tls.verificationMode = try settings.declaredString("ssl_verification_mode") == "none" ? .none : .full
+        if tls.clientCertificate != nil && tls.clientKey == nil {
+            throw settings.error("ssl_key", "is required with `ssl_certificate`")
+        }
+        return tls
     }
 
     /// `socket_timeout` as the time a transfer may go without receiving a byte.
