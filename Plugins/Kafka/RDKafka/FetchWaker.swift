@@ -16,11 +16,11 @@ import Glibc
 /// This thread samples the queue's length every 5 ms. While the queue is below the threshold
 /// (so its partitions are fetchable) but draining from at least a quarter of it, it asks the
 /// assigned partitions' leaders for their end offsets (`rd_kafka_offsets_for_times`, one small
-/// ListOffsets request per leader): the request wakes each leader's broker thread, which
-/// finds its partitions fetchable again. A consumer that keeps up (its queue never a quarter
-/// full) sends nothing; one catching up sends at most one request per leader every 5 ms.
-/// With librdkafka 2.1.0 or later `KafkaConsumer` sets `fetch.queue.backoff.ms` instead and
-/// no waker runs.
+/// ListOffsets request per leader, its answer not waited for): the request wakes each leader's
+/// broker thread, which finds its partitions fetchable again. A consumer that keeps up (its
+/// queue never a quarter full) sends nothing; one catching up sends at most one request per
+/// leader every 5 ms. With librdkafka 2.1.0 or later `KafkaConsumer` sets
+/// `fetch.queue.backoff.ms` instead and no waker runs.
 final class FetchWaker: @unchecked Sendable {
     /// The first librdkafka whose fetch back-off after a full queue is configurable.
     static let configurableSince: Int32 = 0x0201_00ff
@@ -77,9 +77,12 @@ final class FetchWaker: @unchecked Sendable {
         guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         guard list.pointee.cnt > 0, let elems = list.pointee.elems else { return }
-        // A timestamp of -1 asks for the end offset; the answers are not needed.
+        // A timestamp of -1 asks for the end offset. The answers are not needed, and not
+        // waited for (timeout 0): sending the requests is what wakes the broker threads, and
+        // an answer can queue behind a fetch the broker holds for `fetch.wait.max.ms` (500 ms),
+        // which stalled every other leader's wake-up meanwhile.
         for i in 0..<Int(list.pointee.cnt) { elems[i].offset = -1 }
-        _ = rd_kafka_offsets_for_times(handle, list, 1000)
+        _ = rd_kafka_offsets_for_times(handle, list, 0)
         wakeups.add(1, ordering: .relaxed)
     }
 }

@@ -232,7 +232,10 @@ final class KafkaConsumer: @unchecked Sendable {
     /// destroys the handle. Idempotent.
     func close() {
         guard !closed else { return }
-        waker?.stop()
+        if let waker {
+            waker.stop()
+            logger.debug("kafka: the fetch waker woke the partition leaders \(waker.wakeups.load(ordering: .relaxed)) times")
+        }
         let err = rd_kafka_consumer_close(client.handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { logger.warning("kafka: closing the consumer: \(KafkaError(err))") }
         closed = true
