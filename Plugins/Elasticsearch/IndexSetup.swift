@@ -151,24 +151,20 @@ final class IndexSetup: Sendable {
             return
         }
         let dynamic = Self.dynamicSettings(indexSettings)
-        if !dynamic.isEmpty {
-            let r = try await client.send(.put, "/" + Self.escape(name) + "/_settings", body: JSON.encode(.object(dynamic)))
-            try Self.throwIfTransient(r, "updating the settings of index [\(name)]")
-            if (200..<300).contains(r.status) {
-                logger.info("elasticsearch: applied index_settings to existing index [\(name)]")
-            } else {
-                logger.warning("elasticsearch: index_settings not applied to existing index [\(name)]: HTTP \(r.status) \(BulkResponse.requestError(r.body))")
-            }
-        }
-        if !indexMappings.isEmpty {
-            let r = try await client.send(.put, "/" + Self.escape(name) + "/_mapping", body: JSON.encode(.object(indexMappings)))
-            try Self.throwIfTransient(r, "updating the mapping of index [\(name)]")
-            if (200..<300).contains(r.status) {
-                logger.info("elasticsearch: applied index_mappings to existing index [\(name)]")
-            } else {
-                // A field's type cannot change in place: such a mapping reaches new indices only.
-                logger.warning("elasticsearch: index_mappings not applied to existing index [\(name)]: HTTP \(r.status) \(BulkResponse.requestError(r.body)); they reach the indices created from now on")
-            }
+        if !dynamic.isEmpty { try await update(name, "_settings", dynamic, option: "index_settings") }
+        // A field's type cannot change in place: such a mapping reaches new indices only.
+        if !indexMappings.isEmpty { try await update(name, "_mapping", indexMappings, option: "index_mappings") }
+    }
+
+    /// PUTs `body` to an existing index's `api` (`_settings`, `_mapping`) and logs whether
+    /// Elasticsearch took it; a refusal is only warned about (indices created later get it).
+    private func update(_ name: String, _ api: String, _ body: FieldMap, option: String) async throws(ClientFailure) {
+        let r = try await client.send(.put, "/" + Self.escape(name) + "/" + api, body: JSON.encode(.object(body)))
+        try Self.throwIfTransient(r, "applying \(option) to index [\(name)]")
+        if (200..<300).contains(r.status) {
+            logger.info("elasticsearch: applied \(option) to existing index [\(name)]")
+        } else {
+            logger.warning("elasticsearch: \(option) not applied to existing index [\(name)]: HTTP \(r.status) \(BulkResponse.requestError(r.body)); they reach the indices created from now on")
         }
     }
 
