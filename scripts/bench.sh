@@ -240,15 +240,16 @@ ratio() {
 }
 # steady NAME: events/s from the first event to the last, median of the runs' figures.
 steady() {
-  sort -n "$WORK/steady.$1" | awk -v n="$N" -v name="$1" '{ s[NR] = $1 } END { m = s[int((NR + 1) / 2)]
-    printf "    %s steady (first to last event): %.0f events/s\n", name, n / m }'
+  awk -v n="$N" -v name="$1" -v m="$(steady_median "$1")" \
+    'BEGIN { printf "    %s steady (first to last event): %.0f events/s\n", name, n / m }'
+}
+# steady_median NAME: the median of the runs' first-to-last-event seconds.
+steady_median() {
+  sort -n "$WORK/steady.$1" | awk '{ s[NR] = $1 } END { print s[int((NR + 1) / 2)] }'
 }
 # steady_ratio A B LABEL: the first-to-last-event rate of A over that of B (medians).
 steady_ratio() {
-  local a b
-  a=$(sort -n "$WORK/steady.$1" | awk '{ s[NR] = $1 } END { print s[int((NR + 1) / 2)] }')
-  b=$(sort -n "$WORK/steady.$2" | awk '{ s[NR] = $1 } END { print s[int((NR + 1) / 2)] }')
-  awk -v a="$a" -v b="$b" -v label="$3" 'BEGIN { printf "%s = %.2f\n", label, b / a }'
+  awk -v a="$(steady_median "$1")" -v b="$(steady_median "$2")" -v label="$3" 'BEGIN { printf "%s = %.2f\n", label, b / a }'
 }
 want kafka && kafka_bench
 
