@@ -203,6 +203,44 @@ import Testing
         #expect(result.deadLetters.isEmpty, "undelivered events stay at their source, not in the dead-letter queue")
     }
 
+    /// Batches are handed to librdkafka on the producer's poll thread; a batch still waiting
+    /// for it when the producer closes must end too, failed, and what a batch reported as
+    /// delivered is on the broker.
+    @Test(.timeLimit(.minutes(1))) func writesRacingCloseAllEndAndWhatCountsAsDeliveredArrived() async throws {
+        let topic = KafkaCluster.topic("race-close")
+        try cluster.control("create \(topic) 3 3")
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrap, "linger.ms": "1"],
+                                         logger: Logger(label: "t"))
+        func batch(_ b: Int) -> KafkaMessages {
+            var m = KafkaMessages()
+            for i in 0..<50 {
+                m.append(topic: topic, key: { $0.append(contentsOf: Array("b\(b)-\(i)".utf8)) }, value: { $0.append(contentsOf: Array("v".utf8)) })
+            }
+            return m
+        }
+        let delivered = await withTaskGroup(of: [String].self) { group in
+            for b in 0..<1000 {
+                group.addTask {
+                    let results = await producer.produce(batch(b))
+                    return results.indices.filter { results[$0] == nil }.map { "b\(b)-\($0)" }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(20))
+                producer.close(timeout: .milliseconds(500))
+                return []
+            }
+            var all: [String] = []
+            for await keys in group { all += keys }
+            return all
+        }
+        let failedAfterClose = await producer.produce(batch(999))
+        #expect(failedAfterClose.allSatisfy { $0 != nil }, "a write after close fails at once")
+        let onBroker = Set(try cluster.consume(topic).compactMap(\.key))
+        #expect(Set(delivered).isSubset(of: onBroker), "\(Set(delivered).subtracting(onBroker).count) reported delivered but missing")
+        #expect(delivered.count < 1000 * 50, "the close came while writes were still arriving (else the test proves nothing)")
+    }
+
     @Test func secretsNeverReachTheLogs() async throws {
         let logs = LogCapture()
         var h = harness(logs)

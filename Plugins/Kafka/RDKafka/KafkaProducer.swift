@@ -61,18 +61,7 @@ final class KafkaProducer: Sendable {
         let codes: [Int32]? = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 reports.setContinuation(continuation)
-                // Never empty, so every pointer is valid (librdkafka reads a NULL value as a tombstone).
-                (batch.bytes.isEmpty ? [0] : batch.bytes).withUnsafeBytes { bytes in
-                    // Most batches go to one topic: look its handle up once per run of equal names.
-                    var current: (name: String, handle: OpaquePointer?)?
-                    for (i, message) in messages.enumerated() {
-                        if current?.name != message.topic { current = (message.topic, topic(message.topic)) }
-                        let err = current?.handle.map { enqueue(message, bytes: bytes, topic: $0, slot: reports.slot(i)) }
-                            ?? RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
-                        if let err { reports.report(i, code: err) }
-                    }
-                }
-                reports.enqueued()
+                client.onPollThread { self.enqueue(batch, reports: reports) }
             }
         } onCancel: {
             reports.cancel()
@@ -82,6 +71,28 @@ final class KafkaProducer: Sendable {
             return Array(repeating: error, count: messages.count)
         }
         return codes.map { $0 == 0 ? nil : KafkaError(code: $0) }
+    }
+
+    /// Hands the batch's messages to librdkafka, on the poll thread; a message refused gets
+    /// its result at once.
+    private func enqueue(_ batch: KafkaMessages, reports: DeliveryBatch) {
+        let messages = batch.messages
+        if closed.withLock({ $0 }) {
+            for i in messages.indices { reports.report(i, code: RD_KAFKA_RESP_ERR__DESTROY.rawValue) }
+            return reports.enqueued()
+        }
+        // Never empty, so every pointer is valid (librdkafka reads a NULL value as a tombstone).
+        (batch.bytes.isEmpty ? [0] : batch.bytes).withUnsafeBytes { bytes in
+            // Most batches go to one topic: look its handle up once per run of equal names.
+            var current: (name: String, handle: OpaquePointer?)?
+            for (i, message) in messages.enumerated() {
+                if current?.name != message.topic { current = (message.topic, topic(message.topic)) }
+                let err = current?.handle.map { enqueue(message, bytes: bytes, topic: $0, slot: reports.slot(i)) }
+                    ?? RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
+                if let err { reports.report(i, code: err) }
+            }
+        }
+        reports.enqueued()
     }
 
     /// Hands one message to librdkafka (it copies the bytes); the error code if it refused it.
