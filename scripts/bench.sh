@@ -170,31 +170,59 @@ input { generator { count => $n message => "$msg" } }
 output { kafka { bootstrap_servers => "$boot" topic_id => "bench-sluice" acks => 1 compression_type => "lz4"
                  codec => plain { format => "%{message}" } } }
 CONF
-  local line
-  line=$(measure "generator>kafka (mock, acks=1, lz4)" "$n" "$((n * 100))" -- "$BIN" -f "$WORK/kafka.conf" -w 2 --log.level error)
-  echo "$line"
   # The ceiling: kcat -P writing the same N lines (what the generator's events encode to), once
   # with the producer settings the kafka output uses by default (linger_ms 1, batch_size 16384,
   # buffer_memory 32 MiB: the fair comparison) and once with librdkafka's defaults (linger 5 ms,
-  # 1 MB batches: fewer, larger requests).
+  # 1 MB batches: fewer, larger requests). Sluice and kcat run in turn (see `alternate`).
   awk -v n="$n" -v m="$msg" 'BEGIN { for (i = 0; i < n; i++) print m }' > "$WORK/kafka.msgs"
-  local same=(-X linger.ms=1 -X batch.size=16384 -X queue.buffering.max.kbytes=32768) kline
-  kline=$(measure "  kcat -P, the output's settings" "$n" "$((n * 100))" -- \
-    kcat -P -b "$boot" -t bench-kcat-same -z lz4 -X acks=1 "${same[@]}" -l "$WORK/kafka.msgs")
-  echo "$kline"
+  local lines line kline
+  mapfile -t lines < <(alternate "$n" "$((n * 100))" \
+    "generator>kafka (mock, acks=1, lz4)" "$BIN -f $WORK/kafka.conf -w 2 --log.level error" \
+    "  kcat -P, the output's settings" "kcat -P -b $boot -t bench-kcat-same -z lz4 -X acks=1 -X linger.ms=1 -X batch.size=16384 -X queue.buffering.max.kbytes=32768 -l $WORK/kafka.msgs")
+  line=${lines[0]} kline=${lines[1]}
+  printf '%s\n' "$line" "$kline"
   ratio "$line" "$kline" "  sluice/kcat -P (same settings)"
   kline=$(measure "  kcat -P, librdkafka defaults" "$n" "$((n * 100))" -- \
     kcat -P -b "$boot" -t bench-kcat-default -z lz4 -X acks=1 -l "$WORK/kafka.msgs")
   echo "$kline"
   ratio "$line" "$kline" "  sluice/kcat -P (defaults)"
 
+  kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
+  consumer_bench "$boot" "mock"
+  kill "$mock" 2>/dev/null || true
+  wait "$mock" 2>/dev/null || true
+
+  # The same consumers against a broker whose groups do not wait: librdkafka 2.0.2's mock
+  # makes every new group's first member wait 3 s for others (a broker's default
+  # group.initial.rebalance.delay.ms), which no consumer of 1M records can average out.
+  # Development brokers (Confluent's images, Testcontainers) set it to 0; the mock of the
+  # librdkafka bundled in the venv's confluent-kafka wheel can too. Sluice and kcat still use
+  # the system's librdkafka 2.0.2: only the broker changes.
+  local lib
+  scripts/services.sh venv
+  lib=$(ls .venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so* 2>/dev/null | head -n 1)
+  if [ -z "$lib" ]; then echo "  (no librdkafka in .venv's confluent-kafka wheel: no delay-0 broker)"; return; fi
+  # shellcheck disable=SC2046
+  ${CC:-cc} -O2 -o "$WORK/kafka_mock_dev" Tests/Fixtures/kafka_mock/kafka_mock.c $(pkg-config --cflags rdkafka) \
+    "$lib" -Wl,-rpath,"$(dirname "$lib")"
+  rm -f "$WORK/kafka.json"
+  "$WORK/kafka_mock_dev" --info "$WORK/kafka.json" --initial-rebalance-delay-ms 0 2>"$WORK/kafka_mock.log" & mock=$!
+  for _ in $(seq 50); do [ -f "$WORK/kafka.json" ] && break; sleep 0.1; done
+  boot=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kafka'])" "$WORK/kafka.json")
+  kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
+  consumer_bench "$boot" "mock, no join delay"
+  kill "$mock" 2>/dev/null || true
+  wait "$mock" 2>/dev/null || true
+}
+# consumer_bench BOOTSTRAP LABEL: kafka input -> null against kcat -G and kcat -C reading the
+# topic bench-kcat (N messages) of that broker.
+consumer_bench() {
+  local boot=$1 label=$2 line kline n=$N
   # kafka input -> stdout with the dots codec (one byte per event, as good as null): the
   # input never ends by itself, so a reader counts N bytes from a fifo and then stops the
   # pipeline with SIGTERM. Each run reads the topic from the start in a new group. The reader
-  # also notes the time from the first event to the last one ("steady"): the mock cluster
-  # makes every new group wait 3 s before its first assignment (as a broker's default
-  # group.initial.rebalance.delay.ms does), so no group member reads 1M records in under 3 s.
-  kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
+  # also notes the time from the first event to the last one ("steady"), which leaves out
+  # start-up and the group's join.
   cat > "$WORK/count.py" <<'PY'
 import sys, time
 n, unit, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -213,7 +241,7 @@ output { stdout { codec => dots } }
 CONF
   before_each='export BENCH_GROUP=$RANDOM$RANDOM'
   rm -f "$WORK/kafka.fifo" "$WORK/steady."*; mkfifo "$WORK/kafka.fifo"
-  line=$(measure "kafka (mock, lz4)>null (w2)" "$n" "$((n * 100))" -- bash -c "
+  line=$(measure "kafka ($label, lz4)>null (w2)" "$n" "$((n * 100))" -- bash -c "
     '$BIN' -f '$WORK/kafka-in.conf' -w 2 --log.level error > '$WORK/kafka.fifo' & p=\$!
     python3 '$WORK/count.py' $n bytes '$WORK/steady.sluice' < '$WORK/kafka.fifo'; kill -TERM \$p; wait \$p")
   echo "$line"; steady sluice
@@ -230,8 +258,28 @@ CONF
   echo "$kline"; steady kcat-C
   ratio "$line" "$kline" "  sluice/kcat -C"
   steady_ratio sluice kcat-C "  sluice/kcat -C, first to last event"
-  kill "$mock" 2>/dev/null || true
-  wait "$mock" 2>/dev/null || true
+}
+# alternate EVENTS BYTES NAME1 CMD1 NAME2 CMD2 ...: runs the commands (word-split, no quoting)
+# one after the other, RUNS rounds, and prints one line per command, as `measure` does, from
+# its median run. This VM's speed drifts over a minute, so a ratio of two commands measured
+# in turn is steadier than one of two commands measured a minute apart.
+alternate() {
+  local events=$1 bytes=$2 i; shift 2
+  local names=() cmds=() results=()
+  while [ $# -ge 2 ]; do names+=("$1"); cmds+=("$2"); shift 2; done
+  for _ in $(seq "$RUNS"); do
+    for i in "${!cmds[@]}"; do
+      # shellcheck disable=SC2086
+      results[i]+="$(RUNS=1 measure "${names[i]}" "$events" "$bytes" -- ${cmds[i]})"$'\n'
+    done
+  done
+  for i in "${!cmds[@]}"; do
+    # Sorted by events/s: the middle line, and the slowest and fastest rates.
+    printf '%s' "${results[i]}" |
+      awk 'NF { split($0, f, "events/s"); sub(/ +$/, "", f[1]); sub(/.* /, "", f[1]); print f[1] "\t" $0 }' |
+      sort -n | awk -F '\t' '{ r[NR] = $1; l[NR] = $2 }
+        END { printf "%s  (%.0f–%.0f over %d runs, in turn)\n", l[int((NR + 1) / 2)], r[1], r[NR], NR }'
+  done
 }
 # ratio LINE CEILING_LINE LABEL: events/s of LINE over those of CEILING_LINE.
 ratio() {

@@ -3,6 +3,7 @@
 #   scripts/services.sh start    start what is not running, wait until each answers
 #   scripts/services.sh stop     stop them all
 #   scripts/services.sh status   one line per service
+#   scripts/services.sh venv     only create or update .venv (see VENV_PINS)
 # Addresses go to ONE file the tests read (Sources/SluiceTesting/TestServices.swift):
 #   Tests/.services/services.json   e.g. {"http_sink": "http://127.0.0.1:PORT", ...}
 # Each service writes its own Tests/.services/NAME.json; `start` merges them.
@@ -180,5 +181,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  venv) ensure_venv ;;  # only the Python venv (scripts/bench.sh uses the wheel's librdkafka)
+  *) echo "usage: $0 start|stop|status|venv" >&2; exit 2 ;;
 esac

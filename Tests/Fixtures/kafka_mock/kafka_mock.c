@@ -3,7 +3,13 @@
  * three brokers on 127.0.0.1, kept up until killed. Topics are created on first use
  * (auto-create) or with the `create` command.
  *
- *   kafka_mock --info FILE
+ *   kafka_mock --info FILE [--initial-rebalance-delay-ms N]
+ *
+ * A new group's first member waits for more members before its assignment, as long as a
+ * broker's group.initial.rebalance.delay.ms: 3 s in librdkafka 2.0.2's mock, fixed. With a
+ * librdkafka whose mock can set it (rd_kafka_mock_group_initial_rebalance_delay_ms, as in the
+ * confluent-kafka wheel), --initial-rebalance-delay-ms sets it, e.g. to 0 as the development
+ * brokers of Confluent's images and Testcontainers do; otherwise the option is an error.
  *
  * writes {"kafka": "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3", "kafka_control": "127.0.0.1:PORT"}
  * to FILE once the cluster listens. The control port (127.0.0.1 only) takes one command per
@@ -34,6 +40,10 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #define BROKERS 3
+
+/* Declared weak: 2.0.2's rdkafka_mock.h lacks it, and it is NULL when the library lacks it. */
+extern void rd_kafka_mock_group_initial_rebalance_delay_ms(rd_kafka_mock_cluster_t *mcluster,
+                                                           int32_t delay_ms) __attribute__((weak));
 
 static rd_kafka_mock_cluster_t *mcluster;
 static volatile sig_atomic_t stopping;
@@ -126,11 +136,17 @@ static void serve(int fd) {
 }
 
 int main(int argc, char **argv) {
-    const char *info = NULL;
-    for (int i = 1; i + 1 < argc; i++)
+    const char *info = NULL, *delay = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
         if (!strcmp(argv[i], "--info")) info = argv[i + 1];
+        if (!strcmp(argv[i], "--initial-rebalance-delay-ms")) delay = argv[i + 1];
+    }
     if (!info) {
-        fprintf(stderr, "usage: kafka_mock --info FILE\n");
+        fprintf(stderr, "usage: kafka_mock --info FILE [--initial-rebalance-delay-ms N]\n");
+        return 2;
+    }
+    if (delay && !rd_kafka_mock_group_initial_rebalance_delay_ms) {
+        fprintf(stderr, "kafka_mock: librdkafka %s cannot set the initial rebalance delay\n", rd_kafka_version_str());
         return 2;
     }
     char errstr[512];
@@ -146,6 +162,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rd_kafka_mock_cluster_new failed\n");
         return 1;
     }
+    if (delay) rd_kafka_mock_group_initial_rebalance_delay_ms(mcluster, atoi(delay));
 
     int ctl = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
