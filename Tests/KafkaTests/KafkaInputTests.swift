@@ -329,7 +329,8 @@ extension KafkaCluster {
                                 "-e", "-J", "-q"])
             return try out.split(separator: "\n").map { line in
                 guard let o = try JSON.decode(String(line)).objectValue else { throw Failure("kcat printed \(line)") }
-                return Record(partition: p, key: o["key"]?.stringValue, payload: o["payload"]?.stringValue ?? "", headers: [:])
+                return Record(partition: p, key: o["key"]?.stringValue, payload: o["payload"]?.stringValue ?? "", headers: [:],
+                              timestamp: Int64(o["ts"]?.renderedString ?? "") ?? -1)
             }
         }
     }

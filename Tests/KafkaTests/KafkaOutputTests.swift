@@ -30,6 +30,7 @@ import Testing
     @Test(arguments: ["none", "gzip", "snappy", "lz4", "zstd"])
     func kcatReadsEveryMessageWithItsKeyHeadersAndPayload(compression: String) async throws {
         let topic = KafkaCluster.topic("out-\(compression)")
+        let before = Timestamp.now().epochMilliseconds
         let result = try await harness().run("""
             output { kafka { bootstrap_servers => "\(cluster.bootstrap)" topic_id => "\(topic)"
                              compression_type => "\(compression)" message_key => "%{id}"
@@ -38,8 +39,10 @@ import Testing
             """, events: events(300), chunkSize: 100)
         #expect(result.acks == [.delivered, .delivered, .delivered])
         #expect(result.deadLetters.isEmpty)
+        let after = Timestamp.now().epochMilliseconds
         let records = try cluster.consume(topic)
         #expect(records.count == 300)
+        #expect(records.allSatisfy { (before...after).contains($0.timestamp) }, "CreateTime is when the record was produced")
         let byKey = Dictionary(records.map { ($0.key ?? "-", $0) }, uniquingKeysWith: { a, _ in a })
         #expect(byKey.count == 300, "one message per key")
         for i in 0..<300 {

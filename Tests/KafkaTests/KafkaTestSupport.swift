@@ -54,6 +54,8 @@ struct KafkaCluster {
         var key: String?
         var payload: String
         var headers: [String: String]
+        /// The record's timestamp (CreateTime), in milliseconds since the epoch.
+        var timestamp: Int64
     }
 
     /// Every record of `topic`, read with `kcat -C -e -J` from the beginning.
@@ -67,7 +69,7 @@ struct KafkaCluster {
             for i in stride(from: 0, to: h.count - 1, by: 2) { headers[h[i]] = h[i + 1] }
             return Record(partition: Int(o["partition"]?.renderedString ?? "") ?? -1,
                           key: o["key"]?.stringValue, payload: o["payload"]?.stringValue ?? "",
-                          headers: headers)
+                          headers: headers, timestamp: Int64(o["ts"]?.renderedString ?? "") ?? -1)
         }
     }
 
