@@ -67,18 +67,11 @@ final class KafkaConsumerLoop: @unchecked Sendable {
 
     /// Starts the poll thread.
     func start() throws(KafkaError) {
-        let me = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<KafkaConsumerLoop>.fromOpaque(arg).takeRetainedValue().run()
-            return nil
-        }, me)
-        guard rc == 0 else {
-            Unmanaged<KafkaConsumerLoop>.fromOpaque(me).release()
-            throw KafkaError.local("cannot start the Kafka consumer thread (\(rc))")
+        do {
+            try OSThread.start { [self] in run() }.detach()
+        } catch {
+            throw KafkaError.local("cannot start the Kafka consumer thread (\(error.code))")
         }
-        pthread_detach(thread)
     }
 
     /// Stops reading: the batch not yet taken by the input's task counts as failed. Any thread.

@@ -1,4 +1,5 @@
 import CCurl
+import SluiceCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ final class CurlMulti: @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     /// Transfers in the multi handle, by easy handle. Thread only.
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
-    private var thread = pthread_t()
+    private var thread: OSThread?
     private let joined = Mutex(false)
 
     init(maxConnections: Int, maxConnectionsPerHost: Int) throws(HTTPClientError) {
@@ -35,17 +36,11 @@ final class CurlMulti: @unchecked Sendable {
         // Idle connections kept for reuse.
         _ = sluice_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(4, maxConnections))
         // The thread keeps the multi alive until it exits.
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            let multi = Unmanaged<CurlMulti>.fromOpaque(context).takeRetainedValue()
-            multi.run()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<CurlMulti>.fromOpaque(context).release()
+        do {
+            thread = try OSThread.start { [self] in run() }
+        } catch {
             curl_multi_cleanup(multi)
-            throw HTTPClientError(kind: .other, request: "-", message: "could not start the HTTP thread (\(rc))")
+            throw HTTPClientError(kind: .other, request: "-", message: "could not start the HTTP thread (\(error.code))")
         }
     }
 
@@ -79,9 +74,9 @@ final class CurlMulti: @unchecked Sendable {
             defer { done = true }
             return !done
         }
-        if mustJoin, pthread_equal(pthread_self(), thread) == 0 {
-            pthread_join(thread, nil)
-        }
+        guard mustJoin, let thread else { return }
+        // A transfer's callback may shut the client down on the thread itself.
+        if thread.isCurrent { thread.detach() } else { thread.join() }
     }
 
     private func run() {

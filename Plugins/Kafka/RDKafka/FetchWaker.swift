@@ -1,4 +1,5 @@
 import CRdKafka
+import SluiceCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,7 @@ final class FetchWaker: @unchecked Sendable {
     private let queue: OpaquePointer
     private let threshold: Int
     private let stopping = Atomic<Bool>(false)
-    private var thread = pthread_t()
+    private var thread: OSThread?
     /// Wake-ups sent (tests read it).
     let wakeups = Atomic<Int>(0)
 
@@ -42,23 +43,18 @@ final class FetchWaker: @unchecked Sendable {
         self.handle = handle
         queue = q
         self.threshold = max(1, threshold)
-        let me = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<FetchWaker>.fromOpaque(arg).takeRetainedValue().run()
-            return nil
-        }, me)
-        guard rc == 0 else {
-            Unmanaged<FetchWaker>.fromOpaque(me).release()
+        do {
+            thread = try OSThread.start { [self] in run() }
+        } catch {
             rd_kafka_queue_destroy(q)
-            throw KafkaError.local("cannot start the Kafka fetch waker thread (\(rc))")
+            throw KafkaError.local("cannot start the Kafka fetch waker thread (\(error.code))")
         }
     }
 
     /// Stops the thread; call before the handle is closed. Once.
     func stop() {
         stopping.store(true, ordering: .releasing)
-        pthread_join(thread, nil)
+        thread?.join()
         rd_kafka_queue_destroy(queue)
     }
 

@@ -149,7 +149,7 @@ private final class PollLoop: @unchecked Sendable {
     /// True while the thread may be about to wait, or waits, in `rd_kafka_poll`.
     private let mayWait = Atomic<Bool>(false)
     private let inbox = Mutex<Inbox>(Inbox())
-    private var thread = pthread_t()
+    private var thread: OSThread?
 
     private struct Inbox {
         var jobs: [@Sendable () -> Void] = []
@@ -159,16 +159,11 @@ private final class PollLoop: @unchecked Sendable {
     init(handle: OpaquePointer) throws(KafkaError) {
         self.handle = handle
         mainQueue = rd_kafka_queue_get_main(handle)
-        let me = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<PollLoop>.fromOpaque(arg).takeRetainedValue().run()
-            return nil
-        }, me)
-        guard rc == 0 else {
-            Unmanaged<PollLoop>.fromOpaque(me).release()
+        do {
+            thread = try OSThread.start { [self] in run() }
+        } catch {
             if let mainQueue { rd_kafka_queue_destroy(mainQueue) }
-            throw KafkaError.local("cannot start the Kafka poll thread (\(rc))")
+            throw KafkaError.local("cannot start the Kafka poll thread (\(error.code))")
         }
     }
 
@@ -216,7 +211,7 @@ private final class PollLoop: @unchecked Sendable {
         // Ends a `rd_kafka_poll` that is waiting now (it serves this queue), rather than
         // after its timeout: a producer's close would otherwise take up to 100 ms more.
         if let mainQueue { rd_kafka_queue_yield(mainQueue) }
-        pthread_join(thread, nil)
+        thread?.join()
         // Jobs submitted after the loop's last look run here.
         let left = inbox.withLock { inbox in
             inbox.stopped = true
