@@ -13,12 +13,31 @@ struct BulkItem: Sendable {
     var action: BulkAction
     var index: String
     var id: String?
+    /// Its lines in the chunk's body.
+    var lines: Range<Int> = 0..<0
 }
 
 /// A bulk request body (NDJSON) and the events it carries, in the order of its items.
 struct BulkChunk: Sendable {
     var body: [UInt8]
     var items: [BulkItem]
+
+    /// The first and the second half of the items, each with its own body (for a cluster that
+    /// refused this body as too large). Two or more items only.
+    func halves() -> (BulkChunk, BulkChunk) {
+        let middle = items.count / 2
+        func chunk(_ part: ArraySlice<BulkItem>) -> BulkChunk {
+            var c = BulkChunk(body: [], items: [])
+            for var item in part {
+                let start = c.body.count
+                c.body += body[item.lines]
+                item.lines = start..<c.body.count
+                c.items.append(item)
+            }
+            return c
+        }
+        return (chunk(items[..<middle]), chunk(items[middle...]))
+    }
 }
 
 /// Turns events into bulk bodies: an action line (`_index`, `_id`, `routing`, `pipeline`,
@@ -51,8 +70,10 @@ struct BulkEncoder: Sendable {
         }
     }
 
-    /// The bulk bodies for `events`, and the events that cannot be sent with why.
-    func encode(_ events: [Event]) -> (chunks: [BulkChunk], rejected: [(index: Int, reason: String)]) {
+    /// The bulk bodies for `events`, cut at `bodyLimit` bytes when given (a limit learnt from
+    /// the cluster) or `maxBytes`, and the events that cannot be sent with why.
+    func encode(_ events: [Event], bodyLimit: Int? = nil) -> (chunks: [BulkChunk], rejected: [(index: Int, reason: String)]) {
+        let maxBytes = min(maxBytes, bodyLimit ?? maxBytes)
         var chunks: [BulkChunk] = []
         var rejected: [(index: Int, reason: String)] = []
         var body: [UInt8] = []
@@ -82,8 +103,9 @@ struct BulkEncoder: Sendable {
                 body = []
                 items = []
             }
+            let start = body.count
             body += line
-            items.append(BulkItem(event: i, action: act, index: indexName, id: id))
+            items.append(BulkItem(event: i, action: act, index: indexName, id: id, lines: start..<body.count))
         }
         if !items.isEmpty { chunks.append(BulkChunk(body: body, items: items)) }
         return (chunks, rejected)

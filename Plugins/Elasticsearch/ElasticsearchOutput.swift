@@ -9,9 +9,10 @@ import Synchronization
 /// got 429 or 5xx is sent again (alone, after `retry_initial_interval` doubling up to
 /// `retry_max_interval`); a `create` answered 409 counts as delivered; any other failure
 /// (400 mapping errors and the field limit, 404) goes to the dead-letter queue with the item's
-/// error type and reason. Events without `document_id` get an id the first time they are
-/// sent and keep it on every retry, so a bulk re-sent after a timeout or a dropped connection
-/// overwrites instead of adding documents.
+/// error type and reason. A bulk the cluster refuses as too large (413) is sent in halves.
+/// Events without `document_id` get an id the first time they are sent and keep it on every
+/// retry, so a bulk re-sent after a timeout or a dropped connection overwrites instead of
+/// adding documents.
 public final class ElasticsearchOutput: OutputPlugin {
     public static let pluginName = "elasticsearch"
     public static let summary = "Indexes events into Elasticsearch with the bulk API (per-item results, retries without duplicates)."
@@ -71,6 +72,9 @@ public final class ElasticsearchOutput: OutputPlugin {
     private let running = Mutex<Running?>(nil)
     /// Indices whose field-limit rejection was already logged.
     private let warnedFieldLimit = Mutex<Set<String>>([])
+    /// Bulk bodies are cut at this many bytes once the cluster refused a larger one (HTTP 413,
+    /// its `http.max_content_length`); nil until then.
+    private let bodyLimit = Mutex<Int?>(nil)
 
     private struct Running: Sendable {
         let client: ElasticsearchClient
@@ -238,10 +242,24 @@ public final class ElasticsearchOutput: OutputPlugin {
         if r.setup.hasIndexOptions {
             try await r.setup.prepare(Set(events.map { encoder.index.render($0) }))
         }
-        let (chunks, rejected) = encoder.encode(events)
+        let (chunks, rejected) = encoder.encode(events, bodyLimit: bodyLimit.withLock { $0 })
         var outcome = WriteOutcome(rejected: rejected)
-        for chunk in chunks {
-            let results = await send(chunk, r.client)
+        var queue = Array(chunks.reversed())
+        while let chunk = queue.popLast() {
+            let results: [ItemResult]
+            switch await send(chunk, r.client) {
+            case .results(let r):
+                results = r
+            case .tooLarge where chunk.items.count > 1:
+                // Logstash sends the whole bulk to the dead-letter queue; every document in it
+                // may fit. Halves until they do, and later bulks are cut below the refused size.
+                let (first, second) = chunk.halves()
+                queue += [second, first]
+                learnBodyLimit(refused: chunk.body.count)
+                continue
+            case .tooLarge(let reason):
+                results = [.reject("\(reason): this document alone is larger than the cluster accepts (`http.max_content_length`)")]
+            }
             for (item, result) in zip(chunk.items, results) {
                 switch result {
                 case .delivered: break
@@ -258,9 +276,29 @@ public final class ElasticsearchOutput: OutputPlugin {
         return outcome
     }
 
+    private enum SendResult {
+        /// One result per item.
+        case results([ItemResult])
+        /// HTTP 413: the body is larger than the cluster's `http.max_content_length`.
+        case tooLarge(String)
+    }
+
+    /// The cluster refused a body of `refused` bytes: later bodies are cut at half of it (at
+    /// least 1 KiB), and the first time says which setting would avoid the extra requests.
+    private func learnBodyLimit(refused: Int) {
+        let limit = max(1024, refused / 2)
+        let first = bodyLimit.withLock { current -> Bool in
+            defer { current = min(current ?? limit, limit) }
+            return current == nil
+        }
+        if first {
+            logger.warning("elasticsearch: the cluster refused a bulk request of \(refused) bytes as too large (HTTP 413, its http.max_content_length): it is sent in halves, and later bulks are cut at \(limit) bytes; set `bulk_max_bytes` below that limit to spare the refused requests")
+        }
+    }
+
     /// Sends one bulk request and returns the result of each of its items.
-    private func send(_ chunk: BulkChunk, _ client: ElasticsearchClient) async -> [ItemResult] {
-        func all(_ r: ItemResult) -> [ItemResult] { Array(repeating: r, count: chunk.items.count) }
+    private func send(_ chunk: BulkChunk, _ client: ElasticsearchClient) async -> SendResult {
+        func all(_ r: ItemResult) -> SendResult { .results(Array(repeating: r, count: chunk.items.count)) }
         let response: HTTPResponse
         do {
             response = try await client.send(.post, "/_bulk?" + BulkResponse.filterPath, body: chunk.body, ndjson: true,
@@ -270,11 +308,12 @@ public final class ElasticsearchOutput: OutputPlugin {
         }
         let status = response.status
         if (200..<300).contains(status) {
-            return BulkResponse.results(response.body, for: chunk.items)
+            return BulkResponse.results(response.body, for: chunk.items).map { .results($0) }
                 ?? all(.retry("elasticsearch: a bulk response without one item per document (HTTP \(status))"))
         }
         let reason = "elasticsearch: bulk request: HTTP \(status) \(BulkResponse.requestError(response.body))"
         switch status {
+        case 413: return .tooLarge(reason)
         case 429, 500...599: return all(.retry(reason))
         case 401, 403:
             // Credentials are the configuration's fault, not the documents': they wait.

@@ -51,6 +51,28 @@ extension ElasticsearchFixtureTests {
             #expect(counters["bulk_items"] as? Int == 50 + 7, "only the 7 transient failures were sent again")
         }
 
+        /// A cluster whose `http.max_content_length` is below `bulk_max_bytes` answers 413 to
+        /// the whole bulk. Logstash dead-letters every document of it; here the bulk is sent in
+        /// halves until each part fits, and only a document too large on its own is dead-lettered.
+        @Test func aBulkTooLargeForTheClusterIsSentInHalvesAndOnlyADocumentTooLargeAloneIsDeadLettered() async throws {
+            try es.post("max_content_length", ["bytes": 4096])
+            var events = numbered(200)
+            events[37].fields.set("blob", .string(String(repeating: "x", count: 5000)))
+            let logs = LogCapture()
+            let result = try await esHarness(logs, batchSize: 100).run(output("flush_size => 500"), events: events, chunkSize: 100)
+            #expect(result.acks == [.delivered, .delivered])
+            #expect(result.deadLetters.count == 1)
+            #expect(result.deadLetters.first?.event[field: "n"]?.renderedString == "37")
+            #expect(result.deadLetters.first?.reason.contains("HTTP 413") == true)
+            #expect(result.deadLetters.first?.reason.contains("http.max_content_length") == true)
+            let docs = try es.documents("events")
+            #expect(ints(docs, "n") == Array(0..<200).filter { $0 != 37 }, "every other document indexed once")
+            let refused = try es.counters()["too_large_requests"] as? Int ?? 0
+            #expect(refused >= 2, "the first bulk and the document alone were refused")
+            let warnings = logs.entries.filter { $0.message.contains("sent in halves") }
+            #expect(warnings.count == 1 && warnings[0].message.contains("bulk_max_bytes"), "\(logs.all)")
+        }
+
         @Test func createOfAnExistingIdCountsAsDeliveredAndUpdateDeleteWork() async throws {
             let create = output(#"action => "create" document_id => "doc-%{n}""#)
             _ = try await esHarness().run(create, events: numbered(10))

@@ -36,6 +36,8 @@ Control API under /_fixture/ (index names cannot start with "_"; never authentic
         every other non-control request) answered with that status and an ES error body.
   POST /_fixture/drop           {"count": N | "seconds": S}   read the request, close without answering.
   POST /_fixture/latency        {"seconds": S}   sleep before every answer (0 turns it off).
+  POST /_fixture/max_content_length {"bytes": N}  http.max_content_length from now on (reset restores
+        --max-content-length); larger bodies (after gunzip) get 413, counted as too_large_requests.
   POST /_fixture/store          {"sources": false}   keep ids, versions and mappings but not _source
         (1M-document benchmarks); reset turns sources back on.
   POST /_fixture/reset          {"counters_only": false}   forget indices, templates, injections, counters.
@@ -78,14 +80,14 @@ CLUSTER_UUID = base64.urlsafe_b64encode(secrets.token_bytes(16))[:22].decode()
 
 
 def fresh_injections():
-    return {"item_errors": [], "request_errors": None, "drop": None, "latency": 0.0}
+    return {"item_errors": [], "request_errors": None, "drop": None, "latency": 0.0, "max_content_length": None}
 
 
 def fresh_counters():
     return {"requests": 0, "bulk_requests": 0, "bulk_items": 0, "bulk_bytes": 0, "bulk_bytes_inflated": 0,
             "gzip_requests": 0, "items_by_status": {}, "injected_item_errors": 0, "refused_requests": 0,
             "dropped_requests": 0, "auth_failures": 0, "bulk_items_by_index": {},
-            "bulk_items_by_pipeline": {}, "last_bulk": None}
+            "bulk_items_by_pipeline": {}, "last_bulk": None, "too_large_requests": 0}
 
 
 INJ = fresh_injections()
@@ -213,7 +215,11 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 COUNTERS["auth_failures"] += 1
             return
-        if len(body) > MAX_CONTENT_LENGTH:
+        with LOCK:
+            too_large = len(body) > (INJ["max_content_length"] or MAX_CONTENT_LENGTH)
+            if too_large:
+                COUNTERS["too_large_requests"] += 1
+        if too_large:
             return self.send_json(413, None)  # http.max_content_length: ES answers 413 with no body
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if body and ctype not in JSON_TYPES:
@@ -366,6 +372,8 @@ class Handler(BaseHTTPRequestHandler):
                 STORE.keep_sources = bool(js.get("sources", True))
             elif cmd == "latency":
                 INJ["latency"] = float(js.get("seconds", 0))
+            elif cmd == "max_content_length":
+                INJ["max_content_length"] = int(js["bytes"])
             elif cmd == "reset":
                 COUNTERS = fresh_counters()
                 if not js.get("counters_only"):
