@@ -16,8 +16,11 @@ struct TwitterConnectionLoop: Sendable {
         var policy = input.reconnect
         var dropped = DropReport()
         var attempts = 0
+        // When bytes (a tweet or a keep-alive) last arrived: the stream was sound until then.
+        var lastAlive: ContinuousClock.Instant? = nil
         while !input.stopped.load(ordering: .acquiring), !Task.isCancelled {
-            guard let request = input.streamRequest() else { return }
+            let backfill = backfillMinutes(since: lastAlive)
+            guard let request = input.streamRequest(backfillMinutes: backfill) else { return }
             attempts += 1
             let failure: TwitterReconnect.Failure
             var announcedWait: Duration? = nil
@@ -30,7 +33,7 @@ struct TwitterConnectionLoop: Sendable {
                     policy.connected()
                     logger.info("twitter: connected to \(request.description)\(attempts > 1 ? " (attempt \(attempts))" : "")")
                     attempts = 0
-                    try await read(response, &dropped)
+                    try await read(response, &dropped, &lastAlive)
                     if Task.isCancelled || input.stopped.load(ordering: .acquiring) { break }
                     logger.warning("twitter: the server ended the stream; reconnecting")
                     failure = .disconnected(lasted: ContinuousClock.now - start)
@@ -62,14 +65,29 @@ struct TwitterConnectionLoop: Sendable {
         dropped.flush(logger, bufferSize: buffer.capacity)
     }
 
+    /// Minutes of backfill to ask for now: none at the first connection or without
+    /// `backfill_minutes`, else enough to cover the time since the stream was last known
+    /// sound, at most `backfill_minutes` (with a warning when the gap is longer).
+    private func backfillMinutes(since lastAlive: ContinuousClock.Instant?) -> Int {
+        guard input.backfillMinutes > 0, let lastAlive else { return 0 }
+        let gap = ContinuousClock.now - lastAlive
+        let needed = Int((gap / .seconds(60)).rounded(.up))
+        if needed > input.backfillMinutes {
+            logger.warning("twitter: the stream was down for \(gap): tweets older than \(input.backfillMinutes) minutes (`backfill_minutes`, at most 5) cannot be asked for again")
+        }
+        return min(input.backfillMinutes, max(1, needed))
+    }
+
     /// Reads lines until the stream ends (returns) or fails (throws `HTTPClientError`).
-    private func read(_ response: HTTPStreamingResponse, _ dropped: inout DropReport) async throws {
+    private func read(_ response: HTTPStreamingResponse, _ dropped: inout DropReport,
+                      _ lastAlive: inout ContinuousClock.Instant?) async throws {
         var framer = LineFramer(delimiter: [10])
         for try await chunk in response.body {
             if input.stopped.load(ordering: .acquiring) {
                 response.cancel()
                 return
             }
+            lastAlive = .now
             let region = chunk.withUnsafeBytes { framer.completeLines(appending: $0) }
             region.withUnsafeBufferPointer { buf in
                 framer.forEachLine(in: buf, includingFinal: false) { range, _ in

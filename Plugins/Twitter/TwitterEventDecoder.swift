@@ -18,6 +18,8 @@ struct TwitterEventDecoder: Sendable {
         case skipped
         /// A control message worth a log line (`warning`), or nothing to say (nil).
         case control(warning: String?)
+        /// A tweet delivered before, sent again by a backfill.
+        case repeated
     }
 
     let version: APIVersion
@@ -28,12 +30,30 @@ struct TwitterEventDecoder: Sendable {
     var deliveringIds: Set<String>?
 
     func decode(_ line: ArraySlice<UInt8>) -> Outcome {
+        var none: RecentTweetIds? = nil
+        return decode(line, skippingRepeatsIn: &none)
+    }
+
+    /// As `decode`; and with `recent`, a tweet whose id it holds already is `.repeated`, any
+    /// other tweet's id is added to it.
+    func decode(_ line: ArraySlice<UInt8>, skippingRepeatsIn recent: inout RecentTweetIds?) -> Outcome {
         guard let root = try? JSON.decode(line), let object = root.objectValue else {
             var e = Event(message: String(decoding: line, as: UTF8.self))
             e.addTag("_jsonparsefailure")
             return .event(e)
         }
-        return version == .v2 ? decodeV2(object) : decodeV11(object)
+        let outcome = version == .v2 ? decodeV2(object) : decodeV11(object)
+        if case .event = outcome, recent != nil, let id = tweetId(object), recent?.firstSeen(id) == false {
+            return .repeated
+        }
+        return outcome
+    }
+
+    /// The tweet's id: v2 `data.id`, v1.1 `id_str` (or `id`).
+    private func tweetId(_ o: FieldMap) -> UInt64? {
+        let text = version == .v2 ? o["data"]?.objectValue?["id"]?.stringValue
+            : o["id_str"]?.stringValue ?? o["id"]?.renderedString
+        return text.flatMap { UInt64($0) }
     }
 
     private func decodeV2(_ o: FieldMap) -> Outcome {

@@ -75,6 +75,10 @@ public final class TwitterInput: InputPlugin {
                     doc: "A stream that sends nothing, not even its keep-alive newline, for this long is stalled and reconnected. Default: Twitter's rule, 20 s for v2 (a keep-alive every 20 s), 90 s for v1.1 (one every 30 s)."),
         SettingSpec("rate_limit_reset_in", .number, default: 900,
                     doc: "Longest wait, in seconds, before reconnecting after 420/429 (the wait starts at 60 s and doubles)."),
+        SettingSpec("max_rule_length", .number, default: .int(Int64(TwitterStreamV2.defaultMaxRuleLength)),
+                    doc: "Longest v2 rule your access level allows (512; Pro 1024, Enterprise 2048): terms are packed into rules of at most this length."),
+        SettingSpec("backfill_minutes", .number, default: 0,
+                    doc: "v2 (Pro and Enterprise access): after a disconnection, ask for the tweets of up to this many minutes (1-5) again, as many as the gap needs; tweets already delivered are skipped by id. 0: never."),
         SettingSpec("buffer_size", .bytes, default: 67_108_864,  // 64 MiB
                     doc: "Tweets read but not yet taken by the pipeline, in bytes. Twitter drops a client that reads slowly, so the socket is always read; what does not fit is dropped and logged with its tweet ids."),
     ] + HTTPPluginSettings.tlsSpecs
@@ -86,6 +90,11 @@ public final class TwitterInput: InputPlugin {
     let readTimeout: Duration
     let bufferSize: Int
     let reconnect: TwitterReconnect
+    /// Most minutes of backfill asked for after a disconnection (v2); 0 for none.
+    let backfillMinutes: Int
+    /// Tweet ids remembered to skip what a backfill sends again: five minutes of a busy
+    /// filtered stream (Twitter caps filtered streams at 50 tweets/s for most access levels).
+    static let recentIds = 100_000
     let http: HTTPClientConfiguration
     let logger: Logger
     let batchSize: Int
@@ -117,9 +126,11 @@ public final class TwitterInput: InputPlugin {
             }
             var rules: [String] = []
             if !samples {
+                let maxLength = try Self.maxRuleLength(settings)
                 do {
                     rules = try TwitterStreamV2.rules(keywords: keywords, follows: follows, locations: boxes,
-                                                      languages: languages, ignoreRetweets: ignoreRetweets)
+                                                      languages: languages, ignoreRetweets: ignoreRetweets,
+                                                      maxLength: maxLength)
                 } catch {
                     throw settings.error("keywords", error.message)
                 }
@@ -162,6 +173,9 @@ public final class TwitterInput: InputPlugin {
         let rateLimitMax = try settings.declaredInt("rate_limit_reset_in")
         guard rateLimitMax >= 1 else { throw settings.error("rate_limit_reset_in", "must be at least 1 second") }
         reconnect = TwitterReconnect(rateLimitMax: .seconds(rateLimitMax))
+        backfillMinutes = try settings.declaredInt("backfill_minutes")
+        guard (0...5).contains(backfillMinutes) else { throw settings.error("backfill_minutes", "must be between 0 and 5 (Twitter keeps 5 minutes)") }
+        if backfillMinutes > 0, !useV2 { throw settings.error("backfill_minutes", "needs the v2 API (`bearer_token`)") }
         var config = HTTPClientConfiguration(requestTimeout: .seconds(30), maxConnections: 4, maxConnectionsPerHost: 4,
                                              userAgent: "Sluice-twitter")
         config.tls = try HTTPPluginSettings.tls(settings)
@@ -224,19 +238,24 @@ public final class TwitterInput: InputPlugin {
     /// Parses what the reader buffered and sends it on, a batch at a time.
     private func deliver(from buffer: TweetBuffer, into sink: EventSink) async throws {
         var skipped = 0
+        // With backfill, the ids of the tweets delivered lately: a backfill sends some again.
+        var recent: RecentTweetIds? = backfillMinutes > 0 ? RecentTweetIds(capacity: Self.recentIds) : nil
         while let lines = await buffer.take(max: batchSize) {
             var decoder = self.decoder
             decoder.deliveringIds = state.withLock { $0.delivering }
             var events: [Event] = []
             events.reserveCapacity(lines.count)
+            var repeats = 0
             for line in lines {
-                switch decoder.decode(line[...]) {
+                switch decoder.decode(line[...], skippingRepeatsIn: &recent) {
                 case .event(let e): events.append(e)
                 case .skipped: skipped += 1
+                case .repeated: repeats += 1
                 case .control(let warning?): logger.warning("twitter: \(warning)")
                 case .control(nil): break
                 }
             }
+            if repeats > 0 { logger.info("twitter: \(repeats) tweets the backfill sent again were delivered before: skipped") }
             if !events.isEmpty {
                 do {
                     try await sink.send(events)
@@ -270,9 +289,16 @@ public final class TwitterInput: InputPlugin {
         return "-"
     }
 
-    /// A new request for the stream, signed now.
-    func streamRequest() -> HTTPRequest? {
-        v2?.streamRequest(stallTimeout: readTimeout) ?? v11?.streamRequest(stallTimeout: readTimeout)
+    /// A new request for the stream, signed now; with the tweets of `backfillMinutes` past
+    /// minutes again (v2).
+    func streamRequest(backfillMinutes: Int = 0) -> HTTPRequest? {
+        v2?.streamRequest(stallTimeout: readTimeout, backfillMinutes: backfillMinutes) ?? v11?.streamRequest(stallTimeout: readTimeout)
+    }
+
+    private static func maxRuleLength(_ settings: PluginSettings) throws -> Int {
+        let n = try settings.declaredInt("max_rule_length")
+        guard (1...4096).contains(n) else { throw settings.error("max_rule_length", "must be between 1 and 4096") }
+        return n
     }
 
     /// Syncs the v2 rules again (the stream said it has none: someone deleted them).

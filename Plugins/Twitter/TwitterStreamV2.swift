@@ -10,8 +10,9 @@ import SluiceHTTP
 /// New rules are checked with `dry_run=true` first, so an invalid one stops the pipeline with
 /// Twitter's reason before anything changes.
 struct TwitterStreamV2: Sendable {
-    /// Twitter's longest rule for the Essential/Basic levels ("Build a rule").
-    static let maxRuleLength = 512
+    /// Twitter's longest rule for the Essential/Basic levels ("Build a rule"); Pro allows 1024,
+    /// Enterprise 2048 (`max_rule_length`).
+    static let defaultMaxRuleLength = 512
 
     let baseURL: String
     let bearerToken: String
@@ -29,8 +30,12 @@ struct TwitterStreamV2: Sendable {
 
     var rulesURL: String { baseURL + "/2/tweets/search/stream/rules" }
 
-    func streamRequest(stallTimeout: Duration) -> HTTPRequest {
-        HTTPRequest(url: streamURL, auth: .bearer(bearerToken), stallTimeout: stallTimeout)
+    /// The stream request; `backfillMinutes` (1-5) asks for the tweets of that many past
+    /// minutes again ("Recovery and redundancy: Backfill", Pro and Enterprise access).
+    func streamRequest(stallTimeout: Duration, backfillMinutes: Int = 0) -> HTTPRequest {
+        var url = streamURL
+        if backfillMinutes > 0 { url += (url.contains("?") ? "&" : "?") + "backfill_minutes=\(backfillMinutes)" }
+        return HTTPRequest(url: url, auth: .bearer(bearerToken), stallTimeout: stallTimeout)
     }
 
     // MARK: rules from the Logstash settings
@@ -38,10 +43,10 @@ struct TwitterStreamV2: Sendable {
     /// `keywords`, `follows` (user ids) and `locations` become terms ORed together; each rule is
     /// `(t1 OR t2 ...)` followed by the filters every rule carries: `languages` as `lang:`
     /// and `-is:retweet` for `ignore_retweets`. Terms are packed into as few rules as fit
-    /// in `maxRuleLength`. A keyword of several words keeps its meaning (all of them, as
+    /// in `maxLength`. A keyword of several words keeps its meaning (all of them, as
     /// v1.1 `track` matched) and may use v2 operators (`cat has:media`).
     static func rules(keywords: [String], follows: [String], locations: [[Double]], languages: [String],
-                      ignoreRetweets: Bool) throws(RuleError) -> [String] {
+                      ignoreRetweets: Bool, maxLength: Int = defaultMaxRuleLength) throws(RuleError) -> [String] {
         var terms: [String] = []
         for k in keywords.map({ $0.trimmingWhitespace }) where !k.isEmpty {
             terms.append(k.contains(" ") && !(k.hasPrefix("\"") && k.hasSuffix("\"")) ? "(\(k))" : k)
@@ -58,10 +63,10 @@ struct TwitterStreamV2: Sendable {
         var out: [String] = []
         var group: [String] = []
         for term in terms {
-            if rule([term]).count > maxRuleLength {
-                throw RuleError("rule term `\(term)` with its filters is longer than \(maxRuleLength) characters")
+            if rule([term]).count > maxLength {
+                throw RuleError("rule term `\(term)` with its filters is longer than \(maxLength) characters (`max_rule_length`)")
             }
-            if !group.isEmpty, rule(group + [term]).count > maxRuleLength {
+            if !group.isEmpty, rule(group + [term]).count > maxLength {
                 out.append(rule(group))
                 group = []
             }

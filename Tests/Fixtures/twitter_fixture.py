@@ -38,6 +38,11 @@ Control API under /_fixture/ (not authenticated):
   POST /_fixture/rate        {"tweets_per_second": R}   candidate tweets per second (0 = unthrottled)
   POST /_fixture/heartbeat   {"seconds": S}   keep-alive interval
   POST /_fixture/limit       {"tweets": N}    send at most N tweets in total, then only keep-alives
+  POST /_fixture/live        {"tweets_per_second": R}   from now on tweet k of the sample "happens" at
+        now + k/R whether a stream is connected or not (0 ends it): every v2 stream gets the tweets that
+        happen while it is connected, and with `backfill_minutes=M` (1-5, "Recovery and redundancy:
+        Backfill") first those of the last M minutes again; tweets of a disconnection are otherwise
+        missed. `limit` counts happened tweets (k < N); `disconnect` works as above.
   POST /_fixture/reset       rules, injections, counters, the tweet cursor; open streams end
   GET  /_fixture/counters    {"connections": {"v2_filter","v2_sample","v11_filter","v11_sample"},
        "open_streams", "tweets_sent", "heartbeats_sent", "refused", "auth_failures", "rules_requests",
@@ -69,6 +74,7 @@ RULES = Rules()
 def fresh():
     return {"cursor": 0, "generation": time.time(), "disconnect_after": None, "stall_until": 0.0,
             "refuse": None, "rate": CFG.get("rate", 100.0), "heartbeat": CFG.get("heartbeat", 20.0), "limit": None,
+            "live": None,
             "nonces": set(),
             "counters": {"connections": {"v2_filter": 0, "v2_sample": 0, "v11_filter": 0, "v11_sample": 0},
                          "open_streams": 0, "tweets_sent": 0, "heartbeats_sent": 0, "refused": 0,
@@ -126,6 +132,12 @@ class Handler(BaseHTTPRequestHandler):
                         "detail": "You must define rules using the POST /2/tweets/search/stream/rules endpoint "
                                   "before connecting to filtered stream.",
                         "type": "https://api.twitter.com/2/problems/streaming-connection"})
+                backfill = query.get("backfill_minutes")
+                if backfill is not None and backfill not in ("1", "2", "3", "4", "5"):
+                    return self.send_json(400, {"title": "Invalid Request", "type": "https://api.twitter.com/2/problems/invalid-request",
+                                                "detail": "One or more parameters to your request was invalid.",
+                                                "errors": [{"parameters": {"backfill_minutes": [backfill]},
+                                                            "message": "The `backfill_minutes` query parameter value must be between 1 and 5"}]})
                 with LOCK:
                     STATE["counters"]["last_stream_query"] = query
                 return self.stream(kind, query)
@@ -210,7 +222,10 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["counters"]["open_streams"] += 1
         try:
-            self.stream_loop(kind, params, gen)
+            if STATE["live"] and kind.startswith("v2"):
+                self.live_loop(kind, params, gen)
+            else:
+                self.stream_loop(kind, params, gen)
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
         finally:
@@ -248,23 +263,57 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 i = STATE["cursor"]
                 STATE["cursor"] += 1
-            data = self.render(kind, params, i % len(SAMPLES["v2"]))
-            if data is None:
+            sent = self.send_tweet(kind, params, i, delimited)
+            if sent is None:
+                return
+            if sent:
+                last_write = time.time()
+
+    def send_tweet(self, kind, params, i, delimited):
+        """Sends sample tweet i if the stream wants it: True if sent, False if not, None when an
+        injected disconnect closed the connection."""
+        data = self.render(kind, params, i % len(SAMPLES["v2"]))
+        if data is None:
+            return False
+        data += b"\r\n"
+        if delimited:
+            data = f"{len(data)}\r\n".encode() + data
+        self.chunk(data)
+        with LOCK:
+            STATE["counters"]["tweets_sent"] += 1
+            d = STATE["disconnect_after"]
+            if d is not None:
+                STATE["disconnect_after"] = d - 1
+                if d - 1 <= 0:
+                    STATE["disconnect_after"] = None
+                    self.connection.shutdown(2)  # abrupt: no terminating zero-length chunk
+                    return None
+        return True
+
+    def live_loop(self, kind, params, gen):
+        """Live mode: tweet k happened at t0 + k/rate; this stream sends those that happen while
+        it is connected, after those of the last `backfill_minutes`."""
+        live = STATE["live"]
+        t0, rate = live["t0"], live["rate"]
+        start = time.time() - 60 * int(params.get("backfill_minutes") or 0)
+        k = max(0, int((start - t0) * rate + 0.999999))
+        last_write = time.time()
+        while STATE["generation"] == gen and STATE["live"] is live:
+            now = time.time()
+            if now - last_write >= STATE["heartbeat"]:
+                self.chunk(b"\r\n")
+                last_write = now
+            due = t0 + k / rate
+            limit = STATE["limit"]
+            if due > now or (limit is not None and k >= limit):
+                time.sleep(min(0.05, max(0.0, due - now) if due > now else 0.05))
                 continue
-            data += b"\r\n"
-            if delimited:
-                data = f"{len(data)}\r\n".encode() + data
-            self.chunk(data)
-            last_write = time.time()
-            with LOCK:
-                STATE["counters"]["tweets_sent"] += 1
-                d = STATE["disconnect_after"]
-                if d is not None:
-                    STATE["disconnect_after"] = d - 1
-                    if d - 1 <= 0:
-                        STATE["disconnect_after"] = None
-                        self.connection.shutdown(2)  # abrupt: no terminating zero-length chunk
-                        return
+            sent = self.send_tweet(kind, params, k, False)
+            if sent is None:
+                return
+            if sent:
+                last_write = time.time()
+            k += 1
 
     def render(self, kind, params, i):
         if kind == "v2_filter":
@@ -300,6 +349,9 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["rate"] = float(js["tweets_per_second"])
             elif cmd == "heartbeat":
                 STATE["heartbeat"] = float(js["seconds"])
+            elif cmd == "live":
+                rate = float(js.get("tweets_per_second", 0))
+                STATE["live"] = {"t0": time.time(), "rate": rate} if rate > 0 else None
             elif cmd == "limit":
                 STATE["limit"] = None if js.get("tweets") is None else int(js["tweets"])
             elif cmd == "reset":

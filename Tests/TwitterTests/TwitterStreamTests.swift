@@ -184,6 +184,47 @@ import Testing
         #expect(logs.all.contains("reconnecting"))
     }
 
+    /// Live tweets: the stream is cut after 30 and the reconnection is refused once (503, a 5 s
+    /// backoff) while tweets keep happening. Starts the input; returns it once it reconnected.
+    func runThroughAGap(_ fx: TwitterFixture, _ extra: String) async throws -> PipelineHarness.Running {
+        try fx.post("limit", ["tweets": 120])
+        try fx.post("disconnect", ["after": 30])
+        try fx.post("live", ["tweets_per_second": 20])
+        let running = try twitterHarness(logs).start(v2Config(fx, "sample => true \(extra)"))
+        try await fx.waitFor(connections: 1)
+        try fx.post("refuse", ["status": 503, "count": 1])
+        return running
+    }
+
+    @Test func backfillAfterADisconnectionRecoversTheGapAndSkipsRepeats() async throws {
+        let fx = try TwitterFixture()
+        let running = try await runThroughAGap(fx, "backfill_minutes => 2")
+        let arrived = await running.waitUntil(timeout: .seconds(30)) { $0.events.count >= 120 }
+        try await Task.sleep(for: .milliseconds(300))  // room for a duplicate to show up
+        running.stop()
+        let events = try await running.finish().events
+        #expect(arrived)
+        // Every tweet once. Not in order: a backfill may bring a tweet older than some already
+        // delivered (here tweet 0, which happened just before the first connection).
+        let want = Array(try Samples.v2Ids().prefix(120)), got = events.compactMap(\.v2Id)
+        #expect(got.count == 120 && Set(got) == Set(want), "\(got.count) tweets, \(Set(got).count) distinct")
+        #expect(try fx.connections("v2_sample") == 3, "connected, refused, reconnected")
+        let query = try fx.counters()["last_stream_query"] as? [String: String] ?? [:]
+        #expect(query["backfill_minutes"] == "1", "a gap of seconds needs one minute of backfill")
+        #expect(logs.all.contains("tweets the backfill sent again were delivered before: skipped"))
+    }
+
+    @Test func withoutBackfillTheTweetsOfTheGapAreLost() async throws {
+        let fx = try TwitterFixture()
+        let running = try await runThroughAGap(fx, "")
+        try await fx.waitFor(connections: 3)
+        try await Task.sleep(for: .seconds(1))
+        running.stop()
+        let events = try await running.finish().events
+        #expect(events.count < 100, "\(events.count) tweets: those of the 5 s gap never arrive")
+        #expect(try fx.counters()["last_stream_query"].flatMap { ($0 as? [String: String])?["backfill_minutes"] } == nil)
+    }
+
     @Test func keepAlivesKeepAnIdleStreamAndAStallReconnects() async throws {
         let fx = try TwitterFixture()
         try fx.post("heartbeat", ["seconds": 0.3])
@@ -278,6 +319,13 @@ import Testing
         let badBox = h.check(#"input { twitter { bearer_token => "b" locations => "1,2,3" } }"#)
         #expect(badBox?.description.contains("locations") == true)
         #expect(h.check(#"input { twitter { bearer_token => "b" sample => true } }"#) == nil)
+        let longBackfill = h.check(#"input { twitter { bearer_token => "b" sample => true backfill_minutes => 6 } }"#)
+        #expect(longBackfill?.description.contains("backfill_minutes") == true)
+        let v11Backfill = h.check(#"input { twitter { consumer_key => "k" consumer_secret => "s" oauth_token => "t" oauth_token_secret => "u" use_samples => true backfill_minutes => 2 } }"#)
+        #expect(v11Backfill?.description.contains("needs the v2 API") == true)
+        let longTerm = String(repeating: "k", count: 600)
+        #expect(h.check(#"input { twitter { bearer_token => "b" keywords => ["\#(longTerm)"] } }"#)?.description.contains("max_rule_length") == true)
+        #expect(h.check(#"input { twitter { bearer_token => "b" keywords => ["\#(longTerm)"] max_rule_length => 1024 } }"#) == nil)
         // The seed's Logstash block, as written.
         #expect(h.check("""
             input { twitter { consumer_key => "API Key" consumer_secret => "API Secret Key" oauth_token => "Access Token"

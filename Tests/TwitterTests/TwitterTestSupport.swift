@@ -41,6 +41,14 @@ struct TwitterFixture {
         ((try counters()["connections"] as? [String: Any])?[kind] as? Int) ?? -1
     }
 
+    /// Returns once the v2 volume stream was asked for `n` times (refused ones count), or after 15 s.
+    func waitFor(connections n: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while try connections("v2_sample") < n, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// The app's stream rules, as GET /2/tweets/search/stream/rules lists them.
     func rules() throws -> [[String: String]] {
         let o = try object(curl(["-H", "Authorization: Bearer \(bearer)", base + "/2/tweets/search/stream/rules"]))

@@ -212,3 +212,12 @@ import Testing
         #expect(both.v2?.baseURL == "https://api.twitter.com")
     }
 }
+
+@Suite struct RecentTweetIdsTests {
+    @Test func repeatsAreRecognisedAndTheOldestIdsForgottenFirst() {
+        var recent = RecentTweetIds(capacity: 3)
+        let firsts = [1, 2, 3, 2, 4, 1, 3, 4].map { recent.firstSeen(UInt64($0)) }
+        // 2 again is a repeat; 4 pushes 1 out, so 1 is new again and pushes 2 out; 3 and 4 are held.
+        #expect(firsts == [true, true, true, false, true, true, false, false])
+    }
+}
