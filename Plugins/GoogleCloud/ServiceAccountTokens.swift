@@ -112,6 +112,6 @@ final class ServiceAccountTokens: GoogleTokenSource {
 extension String {
     /// application/x-www-form-urlencoded value: everything but unreserved characters escaped.
     var formEncoded: String {
-        addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? self
+        PercentEncoding.encode(self)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import SluiceCore
+import SluiceHTTP
 
 /// The four OAuth 1.0a credentials of a Twitter app and user. Printing them shows the
 /// consumer key only.
@@ -103,20 +104,7 @@ public struct OAuth1Signer: Sendable {
 
     /// §3.6: every byte but ALPHA, DIGIT, `-`, `.`, `_` and `~` as %XX (upper-case hex).
     public static func encode(_ s: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        let hex = Array("0123456789ABCDEF".utf8)
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(b)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(s)
     }
 
     static func formDecode(_ s: Substring) -> String {
