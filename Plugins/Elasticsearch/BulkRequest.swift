@@ -15,6 +15,8 @@ struct BulkItem: Sendable {
     var id: String?
     /// Its lines in the chunk's body.
     var lines: Range<Int> = 0..<0
+    /// Sent with an external `version`: a 409 then means a newer version is stored.
+    var externalVersion = false
 }
 
 /// A bulk request body (NDJSON) and the events it carries, in the order of its items.
@@ -51,6 +53,11 @@ struct BulkEncoder: Sendable {
     let routing: Template?
     let pipeline: Template?
     let docAsUpsert: Bool
+    /// `upsert`: the JSON document an update creates when none exists.
+    var upsert: [UInt8]? = nil
+    /// `version` (sprintf, a whole number) and `version_type`, sent as Logstash sends them.
+    var version: Template? = nil
+    var versionType: String? = nil
     let retryOnConflict: Int
     let maxEvents: Int
     let maxBytes: Int
@@ -96,8 +103,17 @@ struct BulkEncoder: Sendable {
                 }
                 id = nil
             }
+            var versionNumber: Int64?
+            if let version {
+                let text = version.render(event)
+                guard let n = Int64(text), n >= 0 else {
+                    rejected.append((i, "elasticsearch: `version` must render a whole number, got `\(text)`"))
+                    continue
+                }
+                versionNumber = n
+            }
             line.removeAll(keepingCapacity: true)
-            encodeItem(act, indexName, id, event, into: &line)
+            encodeItem(act, indexName, id, versionNumber, event, into: &line)
             if !items.isEmpty && (items.count >= maxEvents || body.count + line.count > maxBytes) {
                 chunks.append(BulkChunk(body: body, items: items))
                 body = []
@@ -105,13 +121,16 @@ struct BulkEncoder: Sendable {
             }
             let start = body.count
             body += line
-            items.append(BulkItem(event: i, action: act, index: indexName, id: id, lines: start..<body.count))
+            let external = versionNumber != nil && (versionType?.hasPrefix("external") ?? false)
+            items.append(BulkItem(event: i, action: act, index: indexName, id: id, lines: start..<body.count,
+                                  externalVersion: external))
         }
         if !items.isEmpty { chunks.append(BulkChunk(body: body, items: items)) }
         return (chunks, rejected)
     }
 
-    private func encodeItem(_ act: BulkAction, _ indexName: String, _ id: String?, _ event: Event, into out: inout [UInt8]) {
+    private func encodeItem(_ act: BulkAction, _ indexName: String, _ id: String?, _ version: Int64?, _ event: Event,
+                            into out: inout [UInt8]) {
         out += "{\"\(act.rawValue)\":{\"_index\":".utf8
         JSON.appendString(indexName, into: &out)
         if let id {
@@ -129,6 +148,11 @@ struct BulkEncoder: Sendable {
         if act == .update && retryOnConflict > 0 {
             out += ",\"retry_on_conflict\":\(retryOnConflict)".utf8
         }
+        if let version { out += ",\"version\":\(version)".utf8 }
+        if let versionType {
+            out += ",\"version_type\":".utf8
+            JSON.appendString(versionType, into: &out)
+        }
         out += "}}\n".utf8
         switch act {
         case .delete:
@@ -136,7 +160,12 @@ struct BulkEncoder: Sendable {
         case .update:
             out += "{\"doc\":".utf8
             JSON.encode(event: event, into: &out)
-            if docAsUpsert { out += ",\"doc_as_upsert\":true".utf8 }
+            if docAsUpsert {
+                out += ",\"doc_as_upsert\":true".utf8
+            } else if let upsert {
+                out += ",\"upsert\":".utf8
+                out += upsert
+            }
             out += "}\n".utf8
         case .index, .create:
             JSON.encode(event: event, into: &out)

@@ -40,6 +40,9 @@ enum BulkResponse {
         if status == 404 && error == nil && item.action == .delete { return .delivered }
         // `create` of an id that exists: an earlier attempt (or another writer) stored it.
         if status == 409 && item.action == .create { return .delivered }
+        // An external version at or below the stored one: the index holds this event's
+        // version or a newer one, so this write has nothing left to do (Logstash skips it too).
+        if status == 409 && item.externalVersion { return .delivered }
         let text = describe(status: status, error: error, item: item)
         if status == 429 || status >= 500 { return .retry(text) }
         return .reject(text)

@@ -25,6 +25,13 @@ public final class ElasticsearchOutput: OutputPlugin {
         SettingSpec("action", .template, default: "index", doc: "`index`, `create`, `update` or `delete` (sprintf, e.g. `%{[@metadata][action]}`)."),
         SettingSpec("doc_as_upsert", .boolean, default: false, doc: "With `action => update`: create the document when it does not exist."),
         SettingSpec("retry_on_conflict", .number, default: 1, doc: "With `action => update`: Elasticsearch's own retries on a version conflict."),
+        SettingSpec("upsert", .string, doc: "With `action => update`: the JSON document to create when the document does not exist."),
+        SettingSpec("version", .template, doc: "Version of each document (sprintf, a whole number), e.g. `%{[@metadata][version]}`; with `version_type => external` a write older than the stored version is skipped."),
+        SettingSpec("version_type", .oneOf(["internal", "external", "external_gt", "external_gte", "force"]),
+                    doc: "Elasticsearch's versioning of `version` (`external`: a write counts only if its version is higher than the stored one; a lower one is answered 409 and counts as done)."),
+        SettingSpec("parameters", .hash, default: .object(FieldMap()), doc: "Query parameters added to every bulk request, e.g. `{ \"refresh\" => \"wait_for\" }`."),
+        SettingSpec("silence_errors_in_log", .array, default: .array([]),
+                    doc: "Error types (e.g. `version_conflict_engine_exception`) whose rejected documents are not logged; they still go to the dead-letter queue."),
         SettingSpec("routing", .template, doc: "Routing key of each document (sprintf)."),
         SettingSpec("pipeline", .template, doc: "Ingest pipeline of each document (sprintf; empty: none)."),
         SettingSpec("user", .string, doc: "User for basic authentication."),
@@ -75,6 +82,10 @@ public final class ElasticsearchOutput: OutputPlugin {
     /// Bulk bodies are cut at this many bytes once the cluster refused a larger one (HTTP 413,
     /// its `http.max_content_length`); nil until then.
     private let bodyLimit = Mutex<Int?>(nil)
+    /// `/_bulk` with the response filter and `parameters`.
+    let bulkPath: String
+    /// Error types of rejections not to log (`silence_errors_in_log`).
+    let silencedErrors: [String]
 
     private struct Running: Sendable {
         let client: ElasticsearchClient
@@ -103,12 +114,23 @@ public final class ElasticsearchOutput: OutputPlugin {
         if settings.string("document_id") == nil, action == "update" || action == "delete" {
             throw settings.error("document_id", "is required with `action => \(action)`")
         }
-        encoder = BulkEncoder(
+        var encoder = BulkEncoder(
             index: Template(index), documentId: settings.template("document_id"), action: Template(action),
             routing: settings.template("routing"), pipeline: settings.template("pipeline"),
             docAsUpsert: try settings.declaredBool("doc_as_upsert"),
             retryOnConflict: max(0, try settings.declaredInt("retry_on_conflict")),
             maxEvents: flushSize, maxBytes: maxBytes)
+        if let text = settings.string("upsert") {
+            guard case .object? = try? JSON.decode(text) else { throw settings.error("upsert", "must be a JSON object") }
+            encoder.upsert = Array(text.utf8)
+        }
+        encoder.version = settings.template("version")
+        encoder.versionType = settings.string("version_type")
+        self.encoder = encoder
+        bulkPath = "/_bulk?" + BulkResponse.filterPath + settings.hash("parameters").map { key, value in
+            "&" + PercentEncoding.encode(key) + "=" + PercentEncoding.encode(value.renderedString)
+        }.joined()
+        silencedErrors = settings.strings("silence_errors_in_log")
 
         let ssl = settings.bool("ssl_enabled")
         do {
@@ -270,8 +292,9 @@ public final class ElasticsearchOutput: OutputPlugin {
                 }
             }
         }
-        if let first = outcome.rejected.first {
-            logger.warning("elasticsearch: \(outcome.rejected.count) of \(events.count) documents rejected (sent to the dead-letter queue); first: \(first.reason)")
+        let logged = outcome.rejected.filter { r in !silencedErrors.contains { r.reason.contains(" \($0):") } }
+        if let first = logged.first {
+            logger.warning("elasticsearch: \(logged.count) of \(events.count) documents rejected (sent to the dead-letter queue); first: \(first.reason)")
         }
         return outcome
     }
@@ -301,7 +324,7 @@ public final class ElasticsearchOutput: OutputPlugin {
         func all(_ r: ItemResult) -> SendResult { .results(Array(repeating: r, count: chunk.items.count)) }
         let response: HTTPResponse
         do {
-            response = try await client.send(.post, "/_bulk?" + BulkResponse.filterPath, body: chunk.body, ndjson: true,
+            response = try await client.send(.post, bulkPath, body: chunk.body, ndjson: true,
                                              compress: compress)
         } catch {
             return all(.retry(error.description))

@@ -73,6 +73,54 @@ extension ElasticsearchFixtureTests {
             #expect(warnings.count == 1 && warnings[0].message.contains("bulk_max_bytes"), "\(logs.all)")
         }
 
+        /// Logstash's `version`/`version_type`: with external versions a write older than the
+        /// stored document is answered 409 and counts as done (not retried, not dead-lettered),
+        /// a newer one replaces it.
+        @Test func externalVersionsKeepTheNewestDocument() async throws {
+            func versioned(_ v: Int64, _ text: String) -> [Event] {
+                (0..<10).map { i in
+                    var e = Event(message: text)
+                    e.fields.set("n", .int(Int64(i)))
+                    e.fields.set("v", .int(v))
+                    return e
+                }
+            }
+            let config = output(#"document_id => "%{n}" version => "%{v}" version_type => "external""#)
+            _ = try await esHarness().run(config, events: versioned(5, "five"))
+            let stale = try await esHarness().run(config, events: versioned(3, "three"))
+            #expect(stale.acks == [.delivered] && stale.deadLetters.isEmpty, "an older version has nothing left to do")
+            var docs = try es.documents("events")
+            #expect(docs.count == 10 && docs.allSatisfy { $0.version == 5 && $0.source["message"] as? String == "five" })
+            _ = try await esHarness().run(config, events: versioned(7, "seven"))
+            docs = try es.documents("events")
+            #expect(docs.allSatisfy { $0.version == 7 && $0.source["message"] as? String == "seven" })
+            #expect((try es.counters()["items_by_status"] as? [String: Int])?["409"] == 10)
+            // A version that is not a number is the event's fault: dead-lettered with the reason.
+            var bad = Event(message: "x")
+            bad.fields.set("n", .int(99))
+            bad.fields.set("v", .string("latest"))
+            let refused = try await esHarness().run(config, events: [bad])
+            #expect(refused.deadLetters.first?.reason.contains("`version` must render a whole number, got `latest`") == true)
+        }
+
+        @Test func upsertParametersAndSilencedErrors() async throws {
+            let logs = LogCapture()
+            var e = Event(message: "new")
+            e.fields.set("n", .int(1))
+            let config = output(#"action => "update" document_id => "%{n}" upsert => '{"created_by":"upsert"}' parameters => { "refresh" => "wait_for" }"#)
+            let upsert = try await esHarness(logs).run(config, events: [e])
+            #expect(upsert.acks == [.delivered] && upsert.deadLetters.isEmpty)
+            #expect(try es.documents("events").first?.source["created_by"] as? String == "upsert", "the missing document was created from `upsert`")
+            let last = try es.counters()["last_bulk"] as? [String: Any]
+            #expect((last?["path"] as? String)?.contains("&refresh=wait_for") == true)
+
+            try es.post("item_errors", ["status": 400, "count": 2, "type": "mapper_parsing_exception", "reason": "failed to parse field [n]"])
+            let silenced = try await esHarness(logs).run(output(#"silence_errors_in_log => ["mapper_parsing_exception"]"#),
+                                                         events: numbered(5))
+            #expect(silenced.deadLetters.count == 2, "silenced errors still reach the dead-letter queue")
+            #expect(!logs.all.contains("documents rejected"), "but are not logged")
+        }
+
         @Test func createOfAnExistingIdCountsAsDeliveredAndUpdateDeleteWork() async throws {
             let create = output(#"action => "create" document_id => "doc-%{n}""#)
             _ = try await esHarness().run(create, events: numbered(10))

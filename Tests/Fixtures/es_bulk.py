@@ -114,9 +114,40 @@ def bulk(store, inj, counters, body, default_index, query):
             "items": items}
 
 
+def external_version(meta, action, current, name):
+    """Index API "Versioning types": with version_type external/external_gt the given version
+    must be above the stored one, with external_gte at least equal; then it is stored as is.
+    Returns the version to store (None: internal versioning)."""
+    vtype = meta.get("version_type")
+    if "version" not in meta and vtype is None:
+        return None
+    if vtype in (None, "internal"):
+        raise ESError(400, "action_request_validation_exception",
+                      "Validation Failed: 1: internal versioning can not be used for optimistic concurrency control. "
+                      "Please use `if_seq_no` and `if_primary_term` instead;")
+    if vtype not in ("external", "external_gt", "external_gte"):
+        raise ESError(400, "illegal_argument_exception", f"No version type match [{vtype}]")
+    if action == "update":
+        raise ESError(400, "action_request_validation_exception",
+                      f"Validation Failed: 1: version type [{vtype}] is not supported by the update API;")
+    version = meta.get("version")
+    if not isinstance(version, int) or version < 0:
+        raise ESError(400, "action_request_validation_exception",
+                      "Validation Failed: 1: illegal version value [%s] for version type [%s];" % (version, vtype))
+    ok = current is None or (version >= current if vtype == "external_gte" else version > current)
+    if not ok:
+        raise ESError(409, "version_conflict_engine_exception",
+                      f"[{meta.get('_id')}]: version conflict, current version [{current}] is higher or equal to the one provided [{version}]",
+                      index=name)
+    return version
+
+
 def one(store, action, meta, source_line):
     name, doc_id = meta["_index"], meta.get("_id")
     if action == "delete":
+        if "version" in meta or "version_type" in meta:
+            existing = store.indices[name].docs.get(doc_id) if name in store.indices else None
+            external_version(meta, action, existing["version"] if existing else None, name)
         if name not in store.indices:
             raise ESError(404, "index_not_found_exception", f"no such index [{name}]", index=name)
         idx = store.indices[name]
@@ -132,6 +163,7 @@ def one(store, action, meta, source_line):
     idx = store.get_or_create(name)
     line_len = len(source_line)
     if action == "update":
+        external_version(meta, action, None, name)
         if not isinstance(source, dict) or ("doc" not in source and "upsert" not in source):
             raise ESError(400, "action_request_validation_exception",
                           "Validation Failed: 1: script or doc is missing;")
@@ -155,8 +187,10 @@ def one(store, action, meta, source_line):
         raise ESError(409, "version_conflict_engine_exception",
                       f"[{doc_id}]: version conflict, document already exists (current version [{idx.docs[doc_id]['version']}])",
                       index=name)
+    existing = idx.docs.get(doc_id)
+    version = external_version(meta, action, existing["version"] if existing else None, name)
     fields = idx.plan_mapping(source, doc_id, line_len)
-    d, created = idx.put(doc_id, source, meta.get("routing"), fields, store.keep_sources)
+    d, created = idx.put(doc_id, source, meta.get("routing"), fields, store.keep_sources, version)
     return result(idx, doc_id, d["version"], "created" if created else "updated", 201 if created else 200, d["seq_no"])
 
 

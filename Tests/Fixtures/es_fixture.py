@@ -12,6 +12,9 @@ Follows the public Elasticsearch 8 REST reference (elastic.co/guide/en/elasticse
   `create` of an existing id -> 409 version_conflict_engine_exception; update of a missing doc
   without upsert -> 404 document_missing_exception; delete of a missing doc -> 404 "not_found"
   (not an error: "errors" stays false). "errors" is true when any item has an "error".
+  `version` with `version_type` external/external_gt/external_gte ("Index API: Versioning types"): stored
+  as given if above the current version (external_gte: at least equal), else 409
+  version_conflict_engine_exception; the update API refuses them (400), as does internal versioning.
 - "Index API" (PUT/POST /<index>/_doc[/<id>]), "Get API" (GET /<index>/_doc/<id>),
   "Count API" and "Search API" (GET/POST /<index>/_count|_search, query subset in es_model.matches,
   `size`, `from`, "hits.total.value"), "Create index API" (PUT /<index> with settings/mappings),

@@ -207,11 +207,14 @@ class Index:
                           caused_by=("illegal_argument_exception", msg))
         return new
 
-    def put(self, doc_id, source, routing, new_fields, keep_source=True):
+    def put(self, doc_id, source, routing, new_fields, keep_source=True, version=None):
+        """Stores a document: its version is `version` (external versioning) or the old one plus 1."""
         self.fields.update(new_fields)
         old = self.docs.get(doc_id)
         self.seq_no += 1
-        self.docs[doc_id] = {"source": source if keep_source else {}, "version": old["version"] + 1 if old else 1,
+        if version is None:
+            version = old["version"] + 1 if old else 1
+        self.docs[doc_id] = {"source": source if keep_source else {}, "version": version,
                              "seq_no": self.seq_no - 1, "routing": routing}
         return self.docs[doc_id], old is None
 
