@@ -58,6 +58,10 @@ public final class ElasticsearchOutput: OutputPlugin {
         SettingSpec("index_mappings", .hash, default: .object(FieldMap()),
                     doc: "Mappings of the indices this output writes (e.g. `{ \"dynamic\" => \"false\" }`): in the managed template and in indices it creates."),
         SettingSpec("workers", .number, doc: "Accepted for Logstash files; changes nothing (pipeline workers share one output)."),
+        SettingSpec("sniffing", .boolean, default: false,
+                    doc: "Accepted for Logstash files, not implemented: the nodes are the `hosts` given (a warning says so when true)."),
+        SettingSpec("sniffing_delay", .number, doc: "Accepted with `sniffing`; changes nothing."),
+        SettingSpec("sniffing_path", .string, doc: "Accepted with `sniffing`; changes nothing."),
     ] + HTTPPluginSettings.specs
 
     /// Logstash's TARGET_BULK_BYTES: no bulk request is larger, unless one document is.
@@ -163,6 +167,9 @@ public final class ElasticsearchOutput: OutputPlugin {
                         settings.string("template"), try settings.declaredBool("template_overwrite"), pattern)
         } else {
             template = nil
+        }
+        if try settings.declaredBool("sniffing") {
+            logger.warning("elasticsearch: `sniffing` is not implemented: requests go to the `hosts` given (\(urls.count)); list every node there")
         }
         // Logstash files set these; in Sluice every pipeline worker writes through this one
         // output, and the bulk body is built here, not by a codec.

@@ -200,6 +200,15 @@ extension ElasticsearchFixtureTests {
             #expect(try es.count(index) == 5)
         }
 
+        @Test func sniffingIsAcceptedWithAWarningThatTheHostsAreUsedAsGiven() async throws {
+            let logs = LogCapture()
+            let config = output("sniffing => true sniffing_delay => 10")
+            #expect(esHarness().check(config) == nil, "a Logstash file with sniffing runs")
+            let result = try await esHarness(logs).run(config, events: numbered(3))
+            #expect(result.acks == [.delivered])
+            #expect(logs.entries.contains { $0.level == .warning && $0.message.contains("`sniffing` is not implemented") })
+        }
+
         @Test func badSettingsAreConfigErrors() {
             #expect(esHarness().check(output(#"action => "upsert""#)) != nil)
             #expect(esHarness().check(output(#"action => "update""#)) != nil, "update needs document_id")
