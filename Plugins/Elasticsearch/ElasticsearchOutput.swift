@@ -277,8 +277,8 @@ public final class ElasticsearchOutput: OutputPlugin {
         while let chunk = queue.popLast() {
             let results: [ItemResult]
             switch await send(chunk, r.client) {
-            case .results(let r):
-                results = r
+            case .results(let answered):
+                results = answered
             case .tooLarge where chunk.items.count > 1:
                 // Logstash sends the whole bulk to the dead-letter queue; every document in it
                 // may fit. Halves until they do, and later bulks are cut below the refused size.
