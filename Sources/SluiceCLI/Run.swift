@@ -114,11 +114,16 @@ final class SignalHandler {
 
     init(pipeline: Pipeline, logger: Logger) {
         var sources: [any DispatchSourceSignal] = []
+        // libdispatch arms a signal source asynchronously; each leaves this group once armed,
+        // and `init` waits for that (bounded), so a signal sent after start-up is not lost.
+        let armed = DispatchGroup()
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hup.setEventHandler {
             logger.warning("SIGHUP received: configuration reload is not supported yet; ignoring")
         }
+        armed.enter()
+        hup.setRegistrationHandler { armed.leave() }
         hup.resume()
         sources.append(hup)
         let count = SignalCount()
@@ -144,10 +149,13 @@ final class SignalHandler {
                     exit(1)
                 }
             }
+            armed.enter()
+            src.setRegistrationHandler { armed.leave() }
             src.resume()
             sources.append(src)
         }
         self.sources = sources
+        _ = armed.wait(timeout: .now() + 2)
     }
 
     func cancel() { for s in sources { s.cancel() } }
