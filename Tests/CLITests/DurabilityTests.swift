@@ -67,9 +67,11 @@ import Testing
         // (after the queue's fdatasync, every 1,024 writes) had not reached the input yet, since
         // the sincedb is written as soon as an acknowledgement moves the position; plus events
         // output but not yet in a queue checkpoint (1,024 acks, more while a checkpoint write is
-        // under way). Writing the sincedb once per read round instead replayed up to two more
-        // 16 KiB chunks (~2,340 lines each): about 3,500 per kill.
-        #expect(perKill < 2_000, "\(duplicates) duplicates for \(kills) kills")
+        // under way). That is up to 1,024 + 1,024 plus the two workers' batches in flight
+        // (2 × 125): 2,300 at worst (a CI run saw 2,103). Writing the sincedb once per read
+        // round instead replayed up to two more 16 KiB chunks (~2,340 lines each): about 3,500
+        // per kill.
+        #expect(perKill < 2_600, "\(duplicates) duplicates for \(kills) kills")
     }
 
     /// An output that is down for 60 s while 100,000 events arrive: everything arrives once it
