@@ -160,10 +160,7 @@ kafka_bench() {
   local n=$N mock boot
   # shellcheck disable=SC2046
   ${CC:-cc} -O2 -o "$WORK/kafka_mock" Tests/Fixtures/kafka_mock/kafka_mock.c $(pkg-config --cflags --libs rdkafka)
-  rm -f "$WORK/kafka.json"
-  "$WORK/kafka_mock" --info "$WORK/kafka.json" 2>"$WORK/kafka_mock.log" & mock=$!
-  for _ in $(seq 50); do [ -f "$WORK/kafka.json" ] && break; sleep 0.1; done
-  boot=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kafka'])" "$WORK/kafka.json")
+  start_mock "$WORK/kafka_mock"
   local msg; msg=$(printf 'x%.0s' $(seq 100))
   cat > "$WORK/kafka.conf" <<CONF
 input { generator { count => $n message => "$msg" } }
@@ -189,8 +186,7 @@ CONF
 
   kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
   consumer_bench "$boot" "mock"
-  kill "$mock" 2>/dev/null || true
-  wait "$mock" 2>/dev/null || true
+  stop_mock
 
   # The same consumers against a broker whose groups do not wait: librdkafka 2.0.2's mock
   # makes every new group's first member wait 3 s for others (a broker's default
@@ -205,12 +201,20 @@ CONF
   # shellcheck disable=SC2046
   ${CC:-cc} -O2 -o "$WORK/kafka_mock_dev" Tests/Fixtures/kafka_mock/kafka_mock.c $(pkg-config --cflags rdkafka) \
     "$lib" -Wl,-rpath,"$(dirname "$lib")"
-  rm -f "$WORK/kafka.json"
-  "$WORK/kafka_mock_dev" --info "$WORK/kafka.json" --initial-rebalance-delay-ms 0 2>"$WORK/kafka_mock.log" & mock=$!
-  for _ in $(seq 50); do [ -f "$WORK/kafka.json" ] && break; sleep 0.1; done
-  boot=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kafka'])" "$WORK/kafka.json")
+  start_mock "$WORK/kafka_mock_dev" --initial-rebalance-delay-ms 0
   kcat -P -b "$boot" -t bench-kcat -z lz4 -X acks=1 -l "$WORK/kafka.msgs"
   consumer_bench "$boot" "mock, no join delay"
+  stop_mock
+}
+# start_mock BINARY [ARGS]: starts a kafka_mock build; sets `mock` (its pid) and `boot` (its
+# bootstrap servers) in the caller. stop_mock ends it.
+start_mock() {
+  rm -f "$WORK/kafka.json"
+  "$@" --info "$WORK/kafka.json" 2>"$WORK/kafka_mock.log" & mock=$!
+  for _ in $(seq 50); do [ -f "$WORK/kafka.json" ] && break; sleep 0.1; done
+  boot=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kafka'])" "$WORK/kafka.json")
+}
+stop_mock() {
   kill "$mock" 2>/dev/null || true
   wait "$mock" 2>/dev/null || true
 }
@@ -259,6 +263,8 @@ CONF
   ratio "$line" "$kline" "  sluice/kcat -C"
   steady_ratio sluice kcat-C "  sluice/kcat -C, first to last event"
 }
+# rate(LINE) in awk: the events/s figure of a `measure` line.
+RATE_AWK='function rate(l, f) { split(l, f, "events/s"); sub(/ +$/, "", f[1]); sub(/.* /, "", f[1]); return f[1] + 0 }'
 # alternate EVENTS BYTES NAME1 CMD1 NAME2 CMD2 ...: runs the commands (word-split, no quoting)
 # one after the other, RUNS rounds, and prints one line per command, as `measure` does, from
 # its median run. This VM's speed drifts over a minute, so a ratio of two commands measured
@@ -276,15 +282,14 @@ alternate() {
   for i in "${!cmds[@]}"; do
     # Sorted by events/s: the middle line, and the slowest and fastest rates.
     printf '%s' "${results[i]}" |
-      awk 'NF { split($0, f, "events/s"); sub(/ +$/, "", f[1]); sub(/.* /, "", f[1]); print f[1] "\t" $0 }' |
+      awk "$RATE_AWK"' NF { print rate($0) "\t" $0 }' |
       sort -n | awk -F '\t' '{ r[NR] = $1; l[NR] = $2 }
         END { printf "%s  (%.0f–%.0f over %d runs, in turn)\n", l[int((NR + 1) / 2)], r[1], r[NR], NR }'
   done
 }
 # ratio LINE CEILING_LINE LABEL: events/s of LINE over those of CEILING_LINE.
 ratio() {
-  awk -v a="$1" -v b="$2" -v label="$3" 'function rate(l, f) { split(l, f, "events/s"); sub(/ +$/, "", f[1]); sub(/.* /, "", f[1]); return f[1] }
-    BEGIN { printf "%s = %.2f\n", label, rate(a) / rate(b) }'
+  awk -v a="$1" -v b="$2" -v label="$3" "$RATE_AWK"' BEGIN { printf "%s = %.2f\n", label, rate(a) / rate(b) }'
 }
 # steady NAME: events/s from the first event to the last, median of the runs' figures.
 steady() {
