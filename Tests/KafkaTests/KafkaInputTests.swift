@@ -325,13 +325,7 @@ extension KafkaCluster {
     /// committed none), read by kcat from those offsets.
     func uncommitted(_ topic: String, group: String, partitions: Int) throws -> [Record] {
         try committed(topic, group: group, partitions: partitions).enumerated().flatMap { p, offset in
-            let out = try kcat(["-b", bootstrap, "-C", "-t", topic, "-p", "\(p)", "-o", offset < 0 ? "beginning" : "\(offset)",
-                                "-e", "-J", "-q"])
-            return try out.split(separator: "\n").map { line in
-                guard let o = try JSON.decode(String(line)).objectValue else { throw Failure("kcat printed \(line)") }
-                return Record(partition: p, key: o["key"]?.stringValue, payload: o["payload"]?.stringValue ?? "", headers: [:],
-                              timestamp: Int64(o["ts"]?.renderedString ?? "") ?? -1)
-            }
+            try consume(topic, partition: p, from: Int(offset))
         }
     }
 

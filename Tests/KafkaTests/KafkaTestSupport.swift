@@ -58,9 +58,11 @@ struct KafkaCluster {
         var timestamp: Int64
     }
 
-    /// Every record of `topic`, read with `kcat -C -e -J` from the beginning.
-    func consume(_ topic: String) throws -> [Record] {
-        let out = try kcat(["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-J", "-q"])
+    /// The records of `topic` (of one `partition`, from `offset`), read with `kcat -C -e -J`
+    /// from the beginning (a negative `offset`).
+    func consume(_ topic: String, partition: Int? = nil, from offset: Int = -1) throws -> [Record] {
+        let out = try kcat(["-b", bootstrap, "-C", "-t", topic, "-o", offset < 0 ? "beginning" : "\(offset)", "-e", "-J", "-q"]
+                           + (partition.map { ["-p", "\($0)"] } ?? []))
         return try out.split(separator: "\n").map { line in
             let v = try JSON.decode(String(line))
             guard let o = v.objectValue else { throw Failure("kcat printed \(line)") }
