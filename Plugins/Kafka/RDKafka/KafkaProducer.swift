@@ -83,29 +83,73 @@ final class KafkaProducer: Sendable {
         }
         // Never empty, so every pointer is valid (librdkafka reads a NULL value as a tombstone).
         (batch.bytes.isEmpty ? [0] : batch.bytes).withUnsafeBytes { bytes in
-            // Most batches go to one topic: look its handle up once per run of equal names.
-            var current: (name: String, handle: OpaquePointer?)?
-            // The records' CreateTime, read once per batch: librdkafka reads the wall clock
-            // per message otherwise (a few percent of the output's CPU in `make bench`).
-            let now = Timestamp.now().epochMilliseconds
-            for (i, message) in messages.enumerated() {
-                if current?.name != message.topic { current = (message.topic, topic(message.topic)) }
-                let err = current?.handle.map { enqueue(message, bytes: bytes, topic: $0, slot: reports.slot(i), timestamp: now) }
-                    ?? RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
-                if let err { reports.report(i, code: err) }
+            var start = 0
+            while start < messages.count {
+                let name = messages[start].topic
+                guard let handle = topic(name) else {
+                    reports.report(start, code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue)
+                    start += 1
+                    continue
+                }
+                if !messages[start].headers.isEmpty {
+                    if let err = enqueue(messages[start], bytes: bytes, topic: handle, slot: reports.slot(start)) {
+                        reports.report(start, code: err)
+                    }
+                    start += 1
+                    continue
+                }
+                // A run of messages to one topic without headers: one call for all of them.
+                var end = start + 1
+                while end < messages.count, messages[end].headers.isEmpty, messages[end].topic == name { end += 1 }
+                enqueueRun(messages[start..<end], bytes: bytes, topic: handle, reports: reports)
+                start = end
             }
         }
         reports.enqueued()
     }
 
+    /// Hands messages without headers to librdkafka in one `rd_kafka_produce_batch` call (it
+    /// copies the bytes). Against one `produceva` per message it reads the clock once per call
+    /// instead of once per message, stamps one CreateTime for all and takes the topic's lock
+    /// once (generator -> kafka, 8 runs each in turn: 1.60 -> 1.48 s CPU per million events).
+    private func enqueueRun(_ run: ArraySlice<KafkaMessages.Message>, bytes: UnsafeRawBufferPointer, topic: OpaquePointer,
+                            reports: DeliveryBatch) {
+        func pointer(_ range: Range<Int>) -> UnsafeMutableRawPointer? {
+            UnsafeMutableRawPointer(mutating: bytes.baseAddress?.advanced(by: range.lowerBound))
+        }
+        withUnsafeTemporaryAllocation(of: rd_kafka_message_t.self, capacity: run.count) { records in
+            for (n, i) in run.indices.enumerated() {
+                let message = run[i]
+                var record = rd_kafka_message_t()
+                record.payload = pointer(message.value)
+                record.len = message.value.count
+                if let key = message.key {
+                    record.key = UnsafeMutableRawPointer(mutating: pointer(key))
+                    record.key_len = key.count
+                }
+                record._private = reports.slot(i)
+                records.initializeElement(at: n, to: record)
+            }
+            let queued = rd_kafka_produce_batch(topic, -1 /* RD_KAFKA_PARTITION_UA: the partitioner chooses */,
+                                                RD_KAFKA_MSG_F_COPY, records.baseAddress, Int32(run.count))
+            // A refused message gets no delivery report: its error is in its record.
+            if queued < run.count {
+                for (n, i) in run.indices.enumerated() where records[n].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    reports.report(i, code: records[n].err.rawValue)
+                }
+            }
+            records.deinitialize()
+        }
+    }
+
     /// Hands one message to librdkafka (it copies the bytes); the error code if it refused it.
     private func enqueue(_ message: KafkaMessages.Message, bytes: UnsafeRawBufferPointer, topic: OpaquePointer,
-                         slot: UnsafeMutableRawPointer, timestamp: Int64) -> Int32? {
+                         slot: UnsafeMutableRawPointer) -> Int32? {
         func pointer(_ range: Range<Int>) -> UnsafeMutableRawPointer? {
             UnsafeMutableRawPointer(mutating: bytes.baseAddress?.advanced(by: range.lowerBound))
         }
         // On the stack: a heap array per message showed in profiles.
-        return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6 + message.headers.count) { vus in
+        return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5 + message.headers.count) { vus in
             var n = 0
             func add(_ body: (inout rd_kafka_vu_t) -> Void) {
                 var vu = rd_kafka_vu_t()
@@ -116,7 +160,6 @@ final class KafkaProducer: Sendable {
             add { $0.vtype = RD_KAFKA_VTYPE_RKT; $0.u.rkt = topic }
             add { $0.vtype = RD_KAFKA_VTYPE_MSGFLAGS; $0.u.i = RD_KAFKA_MSG_F_COPY }
             add { $0.vtype = RD_KAFKA_VTYPE_OPAQUE; $0.u.ptr = slot }
-            add { $0.vtype = RD_KAFKA_VTYPE_TIMESTAMP; $0.u.i64 = timestamp }
             add { $0.vtype = RD_KAFKA_VTYPE_VALUE; $0.u.mem.ptr = pointer(message.value); $0.u.mem.size = message.value.count }
             if let key = message.key {
                 add { $0.vtype = RD_KAFKA_VTYPE_KEY; $0.u.mem.ptr = pointer(key); $0.u.mem.size = key.count }
