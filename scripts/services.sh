@@ -20,6 +20,9 @@ services() {
   echo "http_sink $PYTHON Tests/Fixtures/http_sink.py --dir $STATE/http_sink --info $STATE/http_sink.json"
   # librdkafka's mock cluster (3 brokers) and its control port; built by build_helpers.
   echo "kafka $STATE/kafka_mock --info $STATE/kafka.json"
+  # The same brokers behind a proxy that answers ListGroups/DescribeGroups, which the mock lacks
+  # (Tests/Fixtures/kafka_group_listing.py): for the kafka_lag input's `group_pattern`.
+  echo "kafka_groups $PYTHON Tests/Fixtures/kafka_group_listing.py --upstream $STATE/kafka.json --info $STATE/kafka_groups.json"
   # WebHDFS: two namenodes (active, standby), a datanode storing under $STATE/webhdfs_data, a control port.
   echo "webhdfs $PYTHON Tests/Fixtures/webhdfs_fixture.py --dir $STATE/webhdfs_data --info $STATE/webhdfs.json"
   # Elasticsearch 8 fixtures (Tests/Fixtures/es_fixture.py): two nodes for hosts failover and one

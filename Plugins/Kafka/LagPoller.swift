@@ -53,7 +53,9 @@ final class LagPoller: @unchecked Sendable {
         if let pattern {
             do {
                 let listed = try admin.listGroups(timeoutMs: timeoutMs)
-                watched += listed.filter { pattern.matches($0) && !groups.contains($0) }.sorted()
+                // Each broker lists the groups it coordinates: a group moving between
+                // coordinators while they answer can be listed twice.
+                watched += Set(listed).filter { pattern.matches($0) && !groups.contains($0) }.sorted()
             } catch {
                 missing["pattern"] = "cannot list the consumer groups for `group_pattern` (\(error)); only `group_id` groups are watched"
             }

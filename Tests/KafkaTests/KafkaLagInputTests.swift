@@ -27,8 +27,8 @@ import Testing
     }
 
     /// Consumes `count` messages as `group` with kcat's balanced consumer, which commits them.
-    private func consume(_ topic: String, group: String, _ count: Int) throws {
-        _ = try cluster.kcat(["-b", cluster.bootstrap, "-G", group, "-o", "beginning", "-c", String(count), "-q",
+    private func consume(_ topic: String, group: String, _ count: Int, bootstrap: String? = nil) throws {
+        _ = try cluster.kcat(["-b", bootstrap ?? cluster.bootstrap, "-G", group, "-o", "beginning", "-c", String(count), "-q",
                               "-X", "auto.offset.reset=earliest", topic])
     }
 
@@ -198,7 +198,7 @@ import Testing
         try produce(topic, 5)
         try consume(topic, group: group, 5)
         let logs = LogCapture()
-        // librdkafka's mock cluster does not implement ListGroups.
+        // librdkafka's mock cluster itself (no proxy) does not implement ListGroups.
         let running = try harness(logs).start(config("group_id => \"\(group)\" group_pattern => \"^lag-\""))
         #expect(await running.waitUntil { $0.events.count >= 4 })
         running.stop()
@@ -208,6 +208,39 @@ import Testing
         #expect(mine.allSatisfy { Self.int($0, "lag") == 0 && $0[field: "status"] == .string("OK") })
         let warnings = logs.entries.filter { $0.message.contains("cannot list the consumer groups") }
         #expect(warnings.count == 1, "\(logs.all)")
+    }
+
+    /// `group_pattern` against brokers that list their groups (the mock behind the
+    /// ListGroups proxy): the matching groups are watched, from the first poll or from the
+    /// poll after they appear, the others are not, and their figures equal confluent-kafka's.
+    @Test func thePatternWatchesTheMatchingGroupsTheBrokersListWithTheirFigures() async throws {
+        let listing = try cluster.groupListingBootstrap()
+        let topic = KafkaCluster.topic("lag-listed")
+        let prefix = KafkaCluster.topic("listed")
+        let (a, b, later) = ("\(prefix)-a", "\(prefix)-b", "\(prefix)-later")
+        let other = KafkaCluster.topic("unlisted")
+        try cluster.control("create \(topic) 3")
+        try produce(topic, 40)
+        try consume(topic, group: a, 10, bootstrap: listing)
+        try consume(topic, group: b, 25, bootstrap: listing)
+        try consume(topic, group: other, 5, bootstrap: listing)
+        let logs = LogCapture()
+        let running = try harness(logs).start("""
+            input { kafka_lag { bootstrap_servers => "\(listing)" interval => "300ms" topics => ["\(topic)"]
+                                group_pattern => "^\(prefix)-" } }
+            """)
+        func groups(_ events: [Event]) -> Set<String> { Set(Self.lastPoll(events).compactMap { $0[field: "group"]?.stringValue }) }
+        #expect(await running.waitUntil { groups($0.events) == [a, b] }, "\(groups(running.current.events))")
+        try consume(topic, group: later, 15, bootstrap: listing)
+        #expect(await running.waitUntil { groups($0.events) == [a, b, later] }, "a group that appears later is watched")
+        running.stop()
+        let rows = Self.lastPoll(try await running.finish().events)
+        #expect(!rows.contains { $0[field: "group"] == .string(other) })
+        for group in [a, b, later] {
+            try check(rows.filter { $0[field: "group"] == .string(group) }, against: try independentOffsets(group, topic),
+                      group: group, topic: topic)
+        }
+        #expect(!logs.all.contains("cannot list"), "\(logs.all)")
     }
 
     @Test func settingsAreCheckedWithoutConnecting() {

@@ -20,6 +20,11 @@ struct KafkaCluster {
         controlPort = port
     }
 
+    /// The same brokers behind the proxy that answers ListGroups, which the mock lacks
+    /// (Tests/Fixtures/kafka_group_listing.py): each broker lists the groups whose members
+    /// joined or committed through it.
+    func groupListingBootstrap() throws -> String { try TestServices.url("kafka_groups") }
+
     /// A topic name no other test uses.
     static func topic(_ name: String) -> String { "\(name)-\(UInt32.random(in: 0...UInt32.max))" }
 

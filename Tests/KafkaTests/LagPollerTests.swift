@@ -4,11 +4,13 @@ import Synchronization
 import Testing
 @testable import KafkaPlugins
 
-/// `group_pattern` on a scripted cluster: librdkafka's mock cluster has no ListGroups, so the
-/// pattern's matching and its failure path are checked against a `LagSource` of the test's own.
+/// `group_pattern` on a scripted cluster: the pattern's matching, a group listed twice (two
+/// brokers answering while it moves between coordinators) and the failure path, against a
+/// `LagSource` of the test's own. KafkaLagInputTests runs the pattern against the mock cluster
+/// behind the ListGroups proxy.
 @Suite struct LagPollerTests {
     final class ScriptedCluster: LagSource, @unchecked Sendable {
-        let groups = Mutex<[String]?>(["app-orders", "app-billing", "other", "app-orders-dlq"])
+        let groups = Mutex<[String]?>(["app-orders", "app-billing", "other", "app-orders-dlq", "app-orders"])
         let commits: [String: Int64] = ["app-orders": 5, "app-billing": 7, "other": 1, "app-orders-dlq": 2, "fixed": 3, "app-shipping": 4]
 
         func topics(timeoutMs: Int32) throws(KafkaError) -> [String: Int] { ["t": 1] }
