@@ -31,7 +31,7 @@ final class ElasticsearchClient: Sendable {
     /// response is returned either way, and only a request no node answered throws.
     func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, ndjson: Bool = false,
               compress: Bool? = nil) async throws(ClientFailure) -> HTTPResponse {
-        guard let (index, base) = pool.next() else {
+        guard let base = pool.next() else {
             throw ClientFailure(description: "elasticsearch: no node in service (all set aside: \(pool.urls.map(Redaction.url)); "
                                 + "each is probed every resurrect_delay)")
         }
@@ -42,32 +42,72 @@ final class ElasticsearchClient: Sendable {
         do {
             let response = try await http.execute(request)
             if Self.unavailable.contains(response.status) {
-                setAside(index, because: "HTTP \(response.status) \(BulkResponse.requestError(response.body))")
+                setAside(base, because: "HTTP \(response.status) \(BulkResponse.requestError(response.body))")
             }
             return response
         } catch let e as HTTPClientError {
-            if e.isRetriable { setAside(index, because: "\(e)") }
+            if e.isRetriable { setAside(base, because: "\(e)") }
             throw ClientFailure(description: "elasticsearch: \(e)")
         } catch {
             throw ClientFailure(description: "elasticsearch: \(request): \(error)")
         }
     }
 
-    private func setAside(_ index: Int, because reason: String) {
-        if pool.setAside(index) {
-            logger.warning("elasticsearch: node \(Redaction.url(pool.urls[index])) set aside: \(reason); probing it every resurrect_delay")
+    private func setAside(_ base: String, because reason: String) {
+        if pool.setAside(base) {
+            logger.warning("elasticsearch: node \(Redaction.url(base)) set aside: \(reason); probing it every resurrect_delay")
         }
     }
 
     /// Probes the nodes set aside with `GET /` and puts those that answer 2xx back in rotation.
     func resurrect() async {
-        for index in pool.setAsideNodes {
-            let request = HTTPRequest(method: .get, url: pool.urls[index] + "/", auth: auth, timeout: .seconds(5),
+        for base in pool.setAsideNodes {
+            let request = HTTPRequest(method: .get, url: base + "/", auth: auth, timeout: .seconds(5),
                                       stallTimeout: stallTimeout)
-            if let r = try? await http.execute(request), (200..<300).contains(r.status), pool.restore(index) {
-                logger.info("elasticsearch: node \(Redaction.url(pool.urls[index])) answers again; back in rotation")
+            if let r = try? await http.execute(request), (200..<300).contains(r.status), pool.restore(base) {
+                logger.info("elasticsearch: node \(Redaction.url(base)) answers again; back in rotation")
             }
         }
+    }
+
+    /// The cluster's nodes as a node in service reports them (`GET path`, the Nodes info API
+    /// for `http`): `host:port` of each node's HTTP publish address, master-only nodes left out
+    /// (as Logstash's sniffer does).
+    func sniff(path: String) async throws(ClientFailure) -> [String] {
+        let response = try await send(.get, path)
+        guard (200..<300).contains(response.status) else {
+            throw ClientFailure(description: "elasticsearch: GET \(path): HTTP \(response.status) \(BulkResponse.requestError(response.body))")
+        }
+        guard let found = Self.publishAddresses(response.body) else {
+            throw ClientFailure(description: "elasticsearch: GET \(path): no `nodes` object in the answer")
+        }
+        return found
+    }
+
+    /// The HTTP publish addresses of a Nodes info answer, as `host:port`; nil when it is not one.
+    static func publishAddresses(_ body: [UInt8]) -> [String]? {
+        guard case .object(let o)? = try? JSON.decode(body), let nodes = o["nodes"]?.objectValue else { return nil }
+        return nodes.values.compactMap { node -> String? in
+            let info = node.objectValue
+            let roles = info?["roles"]?.arrayValue?.compactMap(\.stringValue)
+            if roles == ["master"] { return nil }
+            return info?["http"]?.objectValue?["publish_address"]?.stringValue.flatMap(address)
+        }
+    }
+
+    /// `host:port` of a publish address: `ip:port`, `[v6]:port`, or `hostname/ip:port`, where
+    /// the host name is used (as Logstash does).
+    static func address(_ publish: String) -> String? {
+        var host = "", rest = Substring(publish)
+        if let slash = publish.lastIndex(of: "/") {
+            host = String(publish[..<slash])
+            rest = publish[publish.index(after: slash)...]
+        }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]) else { return nil }
+        if host.isEmpty { host = String(rest[..<colon]) }
+        guard !host.isEmpty else { return nil }
+        if host.contains(":") && !host.hasPrefix("[") { host = "[\(host)]" }
+        return "\(host):\(port)"
     }
 
     /// `GET /` on each node until one answers: the start-up check (nodes are not set aside

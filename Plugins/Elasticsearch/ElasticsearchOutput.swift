@@ -59,9 +59,10 @@ public final class ElasticsearchOutput: OutputPlugin {
                     doc: "Mappings of the indices this output writes (e.g. `{ \"dynamic\" => \"false\" }`): in the managed template and in indices it creates."),
         SettingSpec("workers", .number, doc: "Accepted for Logstash files; changes nothing (pipeline workers share one output)."),
         SettingSpec("sniffing", .boolean, default: false,
-                    doc: "Accepted for Logstash files, not implemented: the nodes are the `hosts` given (a warning says so when true)."),
-        SettingSpec("sniffing_delay", .number, doc: "Accepted with `sniffing`; changes nothing."),
-        SettingSpec("sniffing_path", .string, doc: "Accepted with `sniffing`; changes nothing."),
+                    doc: "Ask the cluster for its nodes at start and every `sniffing_delay`, and send to those (master-only nodes left out) instead of the `hosts` given, with their scheme and `path`."),
+        SettingSpec("sniffing_delay", .number, default: 5, doc: "Seconds between two sniffs."),
+        SettingSpec("sniffing_path", .string, default: "/_nodes/http",
+                    doc: "Path of the nodes request, under each node's URL (with `path`)."),
     ] + HTTPPluginSettings.specs
 
     /// Logstash's TARGET_BULK_BYTES: no bulk request is larger, unless one document is.
@@ -75,6 +76,15 @@ public final class ElasticsearchOutput: OutputPlugin {
     let stallTimeout: Duration?
     let backoff: Backoff
     let resurrectDelay: Duration
+    /// With `sniffing`: how often and where to ask the cluster for its nodes, and how to turn
+    /// their addresses into base URLs (the scheme and `path` of the `hosts`).
+    let sniffing: Sniffing?
+    struct Sniffing: Sendable {
+        let delay: Duration
+        let path: String
+        let ssl: Bool
+        let hostPath: String?
+    }
     let template: (name: String, file: String?, overwrite: Bool, pattern: String)?
     let indexSettings: FieldMap
     let indexMappings: FieldMap
@@ -95,6 +105,7 @@ public final class ElasticsearchOutput: OutputPlugin {
         let client: ElasticsearchClient
         let setup: IndexSetup
         let resurrector: Task<Void, Never>
+        let sniffer: Task<Void, Never>?
     }
 
     public init(settings: PluginSettings, context: PluginContext) throws {
@@ -168,8 +179,17 @@ public final class ElasticsearchOutput: OutputPlugin {
         } else {
             template = nil
         }
-        if try settings.declaredBool("sniffing") {
-            logger.warning("elasticsearch: `sniffing` is not implemented: requests go to the `hosts` given (\(urls.count)); list every node there")
+        if try settings.declaredBool("sniffing"), settings.string("cloud_id") != nil {
+            // Elastic Cloud's nodes are reached through its proxy, never directly.
+            logger.warning("elasticsearch: `sniffing` is off with `cloud_id`: requests go to \(Redaction.url(urls[0]))")
+            sniffing = nil
+        } else if try settings.declaredBool("sniffing") {
+            var path = try settings.declaredString("sniffing_path")
+            if !path.hasPrefix("/") { path = "/" + path }
+            sniffing = Sniffing(delay: try seconds("sniffing_delay"), path: path, ssl: urls[0].hasPrefix("https:"),
+                                hostPath: settings.string("path"))
+        } else {
+            sniffing = nil
         }
         // Logstash files set these; in Sluice every pipeline worker writes through this one
         // output, and the bulk body is built here, not by a codec.
@@ -240,13 +260,52 @@ public final class ElasticsearchOutput: OutputPlugin {
                 await client.resurrect()
             }
         }
-        running.withLock { $0 = Running(client: client, setup: setup, resurrector: resurrector) }
+        var sniffer: Task<Void, Never>? = nil
+        if let sniffing {
+            let firstWorked = await sniff(client, sniffing, warnIfFailed: true)
+            sniffer = Task {
+                var failing = !firstWorked
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: sniffing.delay)
+                    if Task.isCancelled { break }
+                    failing = await !sniff(client, sniffing, warnIfFailed: !failing)
+                }
+            }
+        }
+        running.withLock { $0 = Running(client: client, setup: setup, resurrector: resurrector, sniffer: sniffer) }
+    }
+
+    /// Replaces the client's nodes with those the cluster reports; false when the sniff
+    /// failed. A failed sniff keeps the nodes as they are; the loop warns only about the first
+    /// of a run of failures.
+    private func sniff(_ client: ElasticsearchClient, _ sniffing: Sniffing, warnIfFailed: Bool) async -> Bool {
+        let current = client.pool.urls.map(Redaction.url).joined(separator: ", ")
+        let found: [String]
+        do {
+            let addresses = try await client.sniff(path: sniffing.path)
+            found = try HostPool.urls(addresses, ssl: sniffing.ssl, path: sniffing.hostPath)
+        } catch {
+            if warnIfFailed { logger.warning("elasticsearch: sniffing failed (\(error)); the nodes stay \(current)") }
+            return false
+        }
+        guard !found.isEmpty else {
+            if warnIfFailed { logger.warning("elasticsearch: sniffing found no node with HTTP that is not master-only; the nodes stay \(current)") }
+            return false
+        }
+        let change = client.pool.replace(with: found)
+        if !change.added.isEmpty || !change.removed.isEmpty {
+            let gone = change.removed.isEmpty ? "" : " (no longer \(change.removed.map(Redaction.url).joined(separator: ", ")))"
+            logger.info("elasticsearch: sniffing: nodes now \(found.map(Redaction.url).joined(separator: ", "))\(gone)")
+        }
+        return true
     }
 
     public func close() async throws {
         guard let r = running.withLock({ $0 }) else { return }
         r.resurrector.cancel()
+        r.sniffer?.cancel()
         await r.resurrector.value
+        await r.sniffer?.value
         r.client.http.shutdown()
     }
 

@@ -5,41 +5,61 @@ import Synchronization
 /// The Elasticsearch nodes an output sends to, as Logstash's connection pool keeps them:
 /// requests go round-robin over the nodes in service; a node that fails (no connection, or a
 /// 502/503/504 for a whole request) is set aside, and `ElasticsearchClient` probes it with
-/// `GET /` every `resurrect_delay` until it answers again.
+/// `GET /` every `resurrect_delay` until it answers again. With `sniffing` the nodes the
+/// cluster reports replace them (`replace`). Nodes are named by their base URL.
 final class HostPool: Sendable {
-    /// Base URLs, `scheme://host:port[/path]` without a trailing slash.
-    let urls: [String]
     private struct State {
+        /// Base URLs, `scheme://host:port[/path]` without a trailing slash.
+        var urls: [String]
         var next = 0
-        var setAside: Set<Int> = []
+        var setAside: Set<String> = []
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(urls: [String]) {
-        self.urls = urls
+        state = Mutex(State(urls: urls))
     }
 
-    /// The next node in service (index and base URL), or nil when every node is set aside.
-    func next() -> (index: Int, url: String)? {
+    var urls: [String] { state.withLock { $0.urls } }
+
+    /// The next node in service, or nil when every node is set aside.
+    func next() -> String? {
         state.withLock { s in
-            for _ in urls.indices {
-                let i = s.next % urls.count
-                s.next = (s.next + 1) % urls.count
-                if !s.setAside.contains(i) { return (i, urls[i]) }
+            for _ in s.urls.indices {
+                let i = s.next % s.urls.count
+                s.next = (s.next + 1) % s.urls.count
+                if !s.setAside.contains(s.urls[i]) { return s.urls[i] }
             }
             return nil
         }
     }
 
-    /// Takes node `index` out of rotation; true when it was in service until now.
+    /// Takes node `url` out of rotation; true when it was in service until now.
     @discardableResult
-    func setAside(_ index: Int) -> Bool { state.withLock { $0.setAside.insert(index).inserted } }
+    func setAside(_ url: String) -> Bool {
+        state.withLock { $0.urls.contains(url) && $0.setAside.insert(url).inserted }
+    }
 
-    /// Puts node `index` back in rotation; true when it had been set aside.
+    /// Puts node `url` back in rotation; true when it had been set aside.
     @discardableResult
-    func restore(_ index: Int) -> Bool { state.withLock { $0.setAside.remove(index) != nil } }
+    func restore(_ url: String) -> Bool { state.withLock { $0.setAside.remove(url) != nil } }
 
-    var setAsideNodes: [Int] { state.withLock { $0.setAside.sorted() } }
+    var setAsideNodes: [String] { state.withLock { $0.setAside.sorted() } }
+
+    /// The nodes a sniff found become the pool (an empty list changes nothing); a node kept
+    /// that was set aside stays set aside. Returns the nodes added and removed.
+    func replace(with found: [String]) -> (added: [String], removed: [String]) {
+        var unique: [String] = []
+        for url in found where !unique.contains(url) { unique.append(url) }
+        guard !unique.isEmpty else { return ([], []) }
+        return state.withLock { s in
+            let added = unique.filter { !s.urls.contains($0) }
+            let removed = s.urls.filter { !unique.contains($0) }
+            s.urls = unique
+            s.setAside = s.setAside.filter { unique.contains($0) }
+            return (added, removed)
+        }
+    }
 
     // MARK: Addresses
 

@@ -74,15 +74,46 @@ import SluiceHTTP
     }
 
     @Test func theRoundRobinSkipsNodesSetAside() {
-        let pool = HostPool(urls: ["http://a:9200", "http://b:9200", "http://c:9200"])
-        #expect((0..<3).compactMap { _ in pool.next()?.index } == [0, 1, 2])
-        pool.setAside(1)
-        #expect((0..<4).compactMap { _ in pool.next()?.index } == [0, 2, 0, 2])
-        pool.setAside(0)
-        pool.setAside(2)
+        let (a, b, c) = ("http://a:9200", "http://b:9200", "http://c:9200")
+        let pool = HostPool(urls: [a, b, c])
+        #expect((0..<3).compactMap { _ in pool.next() } == [a, b, c])
+        pool.setAside(b)
+        #expect((0..<4).compactMap { _ in pool.next() } == [a, c, a, c])
+        pool.setAside(a)
+        pool.setAside(c)
         #expect(pool.next() == nil)
-        pool.restore(1)
-        #expect(pool.next()?.index == 1)
+        pool.restore(b)
+        #expect(pool.next() == b)
+    }
+
+    @Test func sniffedNodesReplaceThePoolAndKeepTheirSetAsideMarks() {
+        let (a, b, c) = ("http://a:9200", "http://b:9200", "http://c:9200")
+        let pool = HostPool(urls: [a, b])
+        pool.setAside(b)
+        let change = pool.replace(with: [b, c, c])
+        #expect(change.added == [c] && change.removed == [a])
+        #expect(pool.urls == [b, c])
+        #expect(pool.setAsideNodes == [b], "a node set aside stays set aside until a probe answers")
+        #expect((0..<2).compactMap { _ in pool.next() } == [c, c])
+        #expect(pool.replace(with: []).added.isEmpty && pool.urls == [b, c], "an empty sniff changes nothing")
+        #expect(!pool.setAside(a), "a node no longer in the pool cannot be set aside")
+    }
+
+    @Test func publishAddressesOfANodesInfoAnswer() {
+        #expect(ElasticsearchClient.address("10.0.0.5:9200") == "10.0.0.5:9200")
+        #expect(ElasticsearchClient.address("es-1.example/10.0.0.5:9201") == "es-1.example:9201", "the host name, as Logstash")
+        #expect(ElasticsearchClient.address("[::1]:9200") == "[::1]:9200")
+        #expect(ElasticsearchClient.address("/10.0.0.5:9200") == "10.0.0.5:9200")
+        #expect(ElasticsearchClient.address("no-port") == nil)
+        let body = """
+            {"nodes": {"n1": {"roles": ["data", "ingest"], "http": {"publish_address": "10.0.0.1:9200"}},
+                       "n2": {"roles": ["master"], "http": {"publish_address": "10.0.0.2:9200"}},
+                       "n3": {"roles": ["master", "data"], "http": {"publish_address": "db/10.0.0.3:9200"}},
+                       "n4": {"roles": ["data"]}}}
+            """
+        #expect(ElasticsearchClient.publishAddresses(Array(body.utf8)) == ["10.0.0.1:9200", "db:9200"],
+                "master-only nodes and nodes without HTTP left out")
+        #expect(ElasticsearchClient.publishAddresses(Array("{}".utf8)) == nil)
     }
 
     @Test func templatePatternsComeFromTheIndex() {

@@ -200,13 +200,16 @@ extension ElasticsearchFixtureTests {
             #expect(try es.count(index) == 5)
         }
 
-        @Test func sniffingIsAcceptedWithAWarningThatTheHostsAreUsedAsGiven() async throws {
+        @Test func aFailedSniffKeepsTheHostsGivenAndWarnsOnce() async throws {
             let logs = LogCapture()
-            let config = output("sniffing => true sniffing_delay => 10")
-            #expect(esHarness().check(config) == nil, "a Logstash file with sniffing runs")
-            let result = try await esHarness(logs).run(config, events: numbered(3))
-            #expect(result.acks == [.delivered])
-            #expect(logs.entries.contains { $0.level == .warning && $0.message.contains("`sniffing` is not implemented") })
+            // A path where this cluster has no Nodes info API: every sniff fails (404).
+            let config = output("sniffing => true sniffing_delay => 0.1 sniffing_path => \"/_no_nodes_here\"")
+            let result = try await esHarness(logs, batchSize: 10).run(config, events: numbered(300), chunkSize: 10)
+            #expect(result.acks.count == 30 && result.acks.allSatisfy { $0 == .delivered })
+            #expect(try es.count("events") == 300, "written to the host given")
+            let warnings = logs.entries.filter { $0.level == .warning && $0.message.contains("sniffing failed") }
+            #expect(warnings.count == 1, "\(logs.all)")
+            #expect(warnings.first?.message.contains("the nodes stay") == true)
         }
 
         @Test func badSettingsAreConfigErrors() {

@@ -65,6 +65,55 @@ extension ElasticsearchFixtureTests {
             #expect(logs.all.contains("set aside") && logs.all.contains("back in rotation"))
         }
 
+        /// `sniffing`: the output starts with the one host it is given and sends to the nodes
+        /// the cluster reports (Nodes info API), following the list as it changes; a
+        /// master-only node (here an unreachable address) is never written to.
+        @Test func sniffingSendsToTheNodesTheClusterReportsAsTheyChange() async throws {
+            let es1 = try ESFixture("elasticsearch"), es2 = try ESFixture("elasticsearch_2")
+            func bulks(_ es: ESFixture) throws -> Int { try es.counters()["bulk_requests"] as? Int ?? -1 }
+            func until(_ condition: () throws -> Bool) async throws -> Bool {
+                for _ in 0..<100 {
+                    if try condition() { return true }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return false
+            }
+            for es in [es1, es2] { try es.post("latency", ["seconds": 0.01]) }
+            defer { for es in [es1, es2] { try? es.post("latency", ["seconds": 0]) } }
+            let logs = LogCapture()
+            // More events than the test needs: it stops the pipeline once the nodes changed twice.
+            let running = try esHarness(logs, batchSize: 20).start(
+                output("\"\(es1.hostPort)\"", "sniffing => true sniffing_delay => 0.3 manage_template => false"),
+                events: numbered(60_000), chunkSize: 20)
+            #expect(try await until { try bulks(es1) >= 5 })
+            #expect(try bulks(es2) == 0, "node 1 reports only itself")
+
+            let masterOnly: [String: Any] = ["publish_address": "127.0.0.1:1", "roles": ["master"]]
+            try es1.post("nodes", ["nodes": [["publish_address": es1.hostPort], ["publish_address": es2.hostPort], masterOnly]])
+            #expect(try await until { try bulks(es2) >= 5 }, "node 2 joined at a later sniff")
+
+            for es in [es1, es2] { try es.post("nodes", ["nodes": [["publish_address": es2.hostPort]]]) }
+            var idle = false
+            for _ in 0..<20 where !idle {
+                let before = try bulks(es1)
+                try await Task.sleep(for: .milliseconds(600))
+                idle = try bulks(es1) == before
+            }
+            #expect(idle, "node 1 left the list: nothing more is sent to it")
+            let es2Before = try bulks(es2)
+            #expect(try await until { try bulks(es2) > es2Before + 5 }, "node 2 takes every bulk")
+            running.stop()
+            let result = try await running.finish()
+            let delivered = result.acks.filter { $0 == .delivered }.count
+            #expect(result.deadLetters.isEmpty && delivered > 0)
+            // Batches still queued at the stop fail (to be read again); some of those may
+            // have been written already.
+            let written = try es1.count("events") + es2.count("events")
+            #expect(written >= delivered * 20 && written <= result.acks.count * 20, "\(written) documents, \(delivered) batches delivered")
+            #expect(!logs.all.contains("set aside"), "the master-only node was never used: \(logs.all)")
+            #expect(logs.all.contains("sniffing: nodes now"))
+        }
+
         @Test func basicAndApiKeyCredentialsWorkAndNeverShowInLogs() async throws {
             let auth = try ESFixture("elasticsearch_auth")
             let user = try TestServices.url("elasticsearch_auth_user")

@@ -23,7 +23,8 @@ Follows the public Elasticsearch 8 REST reference (elastic.co/guide/en/elasticse
   "Update mapping API" (PUT /<index>/_mapping: new fields and `dynamic`; a type change is a 400),
   "Refresh API", "Create or update / Get / Delete index template API" (/_index_template/<name>,
   also HEAD), "Root API" (GET /: version.number 8.15.0, with the X-Elastic-Product header the official
-  clients check), "Cluster health API" (yellow when an index wants replicas on this single node).
+  clients check), "Cluster health API" (yellow when an index wants replicas on this single node),
+  "Nodes info API" (GET /_nodes/http: the nodes POST /_fixture/nodes set, this node by default).
 - "Security: authentication": with --user U:P and/or --api-key ID:KEY, requests need
   `Authorization: Basic base64(U:P)` or `Authorization: ApiKey base64(ID:KEY)`; otherwise 401
   security_exception with a WWW-Authenticate header.
@@ -41,6 +42,9 @@ Control API under /_fixture/ (index names cannot start with "_"; never authentic
   POST /_fixture/latency        {"seconds": S}   sleep before every answer (0 turns it off).
   POST /_fixture/max_content_length {"bytes": N}  http.max_content_length from now on (reset restores
         --max-content-length); larger bodies (after gunzip) get 413, counted as too_large_requests.
+  POST /_fixture/nodes          {"nodes": [{"publish_address": "HOST:PORT" or "NAME/IP:PORT", "roles"?: [...]}]}
+        what the Nodes info API (GET /_nodes/http, Logstash's sniffing) reports from now on; by default
+        this node alone (reset restores that).
   POST /_fixture/store          {"sources": false}   keep ids, versions and mappings but not _source
         (1M-document benchmarks); reset turns sources back on.
   POST /_fixture/reset          {"counters_only": false}   forget indices, templates, injections, counters.
@@ -78,6 +82,8 @@ MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # http.max_content_length default (100mb
 JSON_TYPES = {"application/json", "application/x-ndjson", "application/vnd.elasticsearch+json",
               "application/vnd.elasticsearch+x-ndjson"}
 STORE = Store()
+SELF = {"address": None}  # this node's host:port, set in main
+NODES = []  # what GET /_nodes/http reports: this node unless POST /_fixture/nodes said otherwise
 AUTH = {"basic": None, "api_key": None}
 CLUSTER_UUID = base64.urlsafe_b64encode(secrets.token_bytes(16))[:22].decode()
 
@@ -254,6 +260,8 @@ class Handler(BaseHTTPRequestHandler):
         if not parts:
             if m in ("GET", "HEAD"):
                 return 200, root_info()
+        elif parts in (["_nodes"], ["_nodes", "http"]) and m == "GET":
+            return 200, nodes_info()
         elif parts[-1] == "_bulk" and m in ("POST", "PUT") and len(parts) <= 2:
             COUNTERS["bulk_requests"] += 1
             COUNTERS["bulk_bytes"] += len(raw)
@@ -377,6 +385,9 @@ class Handler(BaseHTTPRequestHandler):
                 INJ["latency"] = float(js.get("seconds", 0))
             elif cmd == "max_content_length":
                 INJ["max_content_length"] = int(js["bytes"])
+            elif cmd == "nodes":
+                NODES[:] = [{"publish_address": n["publish_address"], "roles": n.get("roles", ["data", "ingest", "master"])}
+                            for n in js["nodes"]]
             elif cmd == "reset":
                 COUNTERS = fresh_counters()
                 if not js.get("counters_only"):
@@ -384,9 +395,25 @@ class Handler(BaseHTTPRequestHandler):
                     STORE.indices.clear()
                     STORE.templates.clear()
                     STORE.keep_sources = True
+                    NODES[:] = [own_node()]
             else:
                 return self.send_json(404, {"error": f"unknown control command {cmd!r}"})
         self.send_json(200, {"acknowledged": True})
+
+
+def own_node():
+    return {"publish_address": SELF["address"], "roles": ["data", "ingest", "master"]}
+
+
+def nodes_info():
+    """The "Nodes info API" for the `http` metric (what Logstash's sniffer asks): id, roles and
+    http.publish_address of each node."""
+    return {"_nodes": {"total": len(NODES), "successful": len(NODES), "failed": 0}, "cluster_name": "sluice-fixture",
+            "nodes": {f"node-{i}": {"name": f"node-{i}", "roles": n["roles"], "version": "8.15.0",
+                                    "http": {"publish_address": n["publish_address"],
+                                             "bound_address": [n["publish_address"]], "max_content_length_in_bytes":
+                                             INJ["max_content_length"] or MAX_CONTENT_LENGTH}}
+                      for i, n in enumerate(NODES)}}
 
 
 def root_info():
@@ -437,6 +464,8 @@ def main():
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
     url = f"http://127.0.0.1:{srv.server_address[1]}"
+    SELF["address"] = f"127.0.0.1:{srv.server_address[1]}"
+    NODES[:] = [own_node()]
     info = {args.name: url, f"{args.name}_control": url + "/_fixture"}
     if args.user:
         info[f"{args.name}_user"], info[f"{args.name}_password"] = args.user.split(":", 1)
