@@ -27,17 +27,18 @@ final class ElasticsearchClient: Sendable {
     }
 
     /// Sends `method path` (path with its query, starting with "/") to the next node in
-    /// service. A node that cannot be reached, or answers 502/503/504, is set aside; the
-    /// response is returned either way, and only a request no node answered throws.
+    /// service, under its URL's path (Logstash's `path`) unless `fromRoot`. A node that cannot
+    /// be reached, or answers 502/503/504, is set aside; the response is returned either way,
+    /// and only a request no node answered throws.
     func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, ndjson: Bool = false,
-              compress: Bool? = nil) async throws(ClientFailure) -> HTTPResponse {
+              compress: Bool? = nil, fromRoot: Bool = false) async throws(ClientFailure) -> HTTPResponse {
         guard let base = pool.next() else {
             throw ClientFailure(description: "elasticsearch: no node in service (all set aside: \(pool.urls.map(Redaction.url)); "
                                 + "each is probed every resurrect_delay)")
         }
         var headers = HTTPHeaders()
         if body != nil { headers.add(name: "Content-Type", value: ndjson ? "application/x-ndjson" : "application/json") }
-        let request = HTTPRequest(method: method, url: base + path, headers: headers, body: body, auth: auth,
+        let request = HTTPRequest(method: method, url: (fromRoot ? Self.origin(base) : base) + path, headers: headers, body: body, auth: auth,
                                   compressBody: compress, stallTimeout: stallTimeout)
         do {
             let response = try await http.execute(request)
@@ -70,11 +71,17 @@ final class ElasticsearchClient: Sendable {
         }
     }
 
+    /// `scheme://host:port` of a base URL, without its path.
+    static func origin(_ base: String) -> String {
+        guard let start = base.firstRange(of: "://")?.upperBound else { return base }
+        return String(base[..<(base[start...].firstIndex(of: "/") ?? base.endIndex)])
+    }
+
     /// The cluster's nodes as a node in service reports them (`GET path`, the Nodes info API
-    /// for `http`): `host:port` of each node's HTTP publish address, master-only nodes left out
-    /// (as Logstash's sniffer does).
-    func sniff(path: String) async throws(ClientFailure) -> [String] {
-        let response = try await send(.get, path)
+    /// for `http`; under the node's URL path unless `fromRoot`): `host:port` of each node's
+    /// HTTP publish address, master-only nodes left out (as Logstash's sniffer does).
+    func sniff(path: String, fromRoot: Bool) async throws(ClientFailure) -> [String] {
+        let response = try await send(.get, path, fromRoot: fromRoot)
         guard (200..<300).contains(response.status) else {
             throw ClientFailure(description: "elasticsearch: GET \(path): HTTP \(response.status) \(BulkResponse.requestError(response.body))")
         }

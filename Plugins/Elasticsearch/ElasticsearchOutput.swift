@@ -61,8 +61,8 @@ public final class ElasticsearchOutput: OutputPlugin {
         SettingSpec("sniffing", .boolean, default: false,
                     doc: "Ask the cluster for its nodes at start and every `sniffing_delay`, and send to those (master-only nodes left out) instead of the `hosts` given, with their scheme and `path`."),
         SettingSpec("sniffing_delay", .number, default: 5, doc: "Seconds between two sniffs."),
-        SettingSpec("sniffing_path", .string, default: "/_nodes/http",
-                    doc: "Path of the nodes request, under each node's URL (with `path`)."),
+        SettingSpec("sniffing_path", .string,
+                    doc: "Path of the nodes request from the server's root, e.g. `/sniff/_nodes/http`; by default `_nodes/http` under each node's URL (after `path`)."),
     ] + HTTPPluginSettings.specs
 
     /// Logstash's TARGET_BULK_BYTES: no bulk request is larger, unless one document is.
@@ -81,7 +81,10 @@ public final class ElasticsearchOutput: OutputPlugin {
     let sniffing: Sniffing?
     struct Sniffing: Sendable {
         let delay: Duration
+        /// The request's path, from the server's root when `fromRoot` (a `sniffing_path`
+        /// given), else under the node's URL path.
         let path: String
+        let fromRoot: Bool
         let ssl: Bool
         let hostPath: String?
     }
@@ -184,10 +187,11 @@ public final class ElasticsearchOutput: OutputPlugin {
             logger.warning("elasticsearch: `sniffing` is off with `cloud_id`: requests go to \(Redaction.url(urls[0]))")
             sniffing = nil
         } else if try settings.declaredBool("sniffing") {
-            var path = try settings.declaredString("sniffing_path")
+            // As Logstash: `path` + `_nodes/http`, or `sniffing_path` as an absolute path.
+            var path = settings.string("sniffing_path") ?? "/_nodes/http"
             if !path.hasPrefix("/") { path = "/" + path }
-            sniffing = Sniffing(delay: try seconds("sniffing_delay"), path: path, ssl: urls[0].hasPrefix("https:"),
-                                hostPath: settings.string("path"))
+            sniffing = Sniffing(delay: try seconds("sniffing_delay"), path: path, fromRoot: settings.string("sniffing_path") != nil,
+                                ssl: urls[0].hasPrefix("https:"), hostPath: settings.string("path"))
         } else {
             sniffing = nil
         }
@@ -282,7 +286,7 @@ public final class ElasticsearchOutput: OutputPlugin {
         let current = client.pool.urls.map(Redaction.url).joined(separator: ", ")
         let found: [String]
         do {
-            let addresses = try await client.sniff(path: sniffing.path)
+            let addresses = try await client.sniff(path: sniffing.path, fromRoot: sniffing.fromRoot)
             found = try HostPool.urls(addresses, ssl: sniffing.ssl, path: sniffing.hostPath)
         } catch {
             if warnIfFailed { logger.warning("elasticsearch: sniffing failed (\(error)); the nodes stay \(current)") }

@@ -114,6 +114,8 @@ import SluiceHTTP
         #expect(ElasticsearchClient.publishAddresses(Array(body.utf8)) == ["10.0.0.1:9200", "db:9200"],
                 "master-only nodes and nodes without HTTP left out")
         #expect(ElasticsearchClient.publishAddresses(Array("{}".utf8)) == nil)
+        #expect(ElasticsearchClient.origin("https://es1:9200/proxy/es") == "https://es1:9200", "sniffing_path is from the root")
+        #expect(ElasticsearchClient.origin("http://[::1]:9200") == "http://[::1]:9200")
     }
 
     @Test func templatePatternsComeFromTheIndex() {
